@@ -1,0 +1,130 @@
+"""The one place boto3 ``bedrock-runtime`` clients are built.
+
+Clients are built through a ``boto3.Session`` (never boto3's global default session) and only on
+first use, since resolving credentials may call the network (SSO, instance metadata).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._errors import InvalidParameterError, map_aws_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
+
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "ClientSettings", "RuntimeHandle"]
+
+DEFAULT_MAX_CONNECTIONS = 64
+"""HTTP connections kept per client: also the async client's concurrency (botocore's is 10)."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 300.0
+"""Seconds without a byte before a read fails: long enough for a long generation to start."""
+_USER_AGENT = "langchain-bedrock-claude"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How to reach Bedrock. Secret fields never appear in ``repr``."""
+
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    timeout: float | tuple[float, float] | None = None
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+
+    def __post_init__(self) -> None:
+        if (self.access_key is None) != (self.secret_key is None):
+            raise InvalidParameterError(
+                "'access_key' and 'secret_key' go together: pass both, or neither to use a "
+                "profile or the default credential chain."
+            )
+        if (
+            isinstance(self.max_connections, bool)
+            or not isinstance(self.max_connections, int)
+            or (self.max_connections < 1)
+        ):
+            raise InvalidParameterError(
+                "'max_connections' must be an integer of at least 1 "
+                f"(got {self.max_connections!r})."
+            )
+        self.timeouts()  # checked now, not on first request
+
+    def timeouts(self) -> tuple[float, float]:
+        """``(connect, read)`` timeouts in seconds."""
+        timeout = self.timeout
+        if timeout is None:
+            return DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
+        if isinstance(timeout, tuple) and len(timeout) == 2:
+            connect, read = timeout
+        else:
+            connect = read = timeout
+        for value in (connect, read):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise InvalidParameterError(
+                    "'timeout' must be a positive number of seconds, or a (connect, read) pair "
+                    f"(got {timeout!r})."
+                )
+        return float(connect), float(read)
+
+
+def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
+    """A boto3 ``bedrock-runtime`` client with retries off (ours own them) and our timeouts."""
+    import boto3
+    from botocore.config import Config
+
+    from ._version import __version__
+
+    connect, read = settings.timeouts()
+    config = Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        max_pool_connections=settings.max_connections,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        user_agent_extra=f"{_USER_AGENT}/{__version__}",
+        tcp_keepalive=True,
+    )
+    with map_aws_errors(None):
+        session = boto3.Session(
+            aws_access_key_id=settings.access_key,
+            aws_secret_access_key=settings.secret_key,
+            aws_session_token=settings.session_token,
+            profile_name=settings.profile,
+            region_name=settings.region,
+        )
+        # endpoint_url=None lets boto3 apply AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL.
+        return session.client("bedrock-runtime", endpoint_url=settings.endpoint_url, config=config)
+
+
+class RuntimeHandle:
+    """A boto3 client built on first use (thread-safe), or the ready one the caller passed."""
+
+    def __init__(self, settings: ClientSettings, client: Any | None = None) -> None:
+        self.settings = settings
+        self._client: BedrockRuntimeClient | None = client
+        self._lock = threading.Lock()
+
+    @property
+    def region(self) -> str | None:
+        """The region requests go to, where known without building the client."""
+        if self._client is not None:
+            return str(self._client.meta.region_name)
+        return self.settings.region
+
+    def get(self) -> BedrockRuntimeClient:
+        """The boto3 client, built now if this is the first use."""
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = build_runtime_client(self.settings)
+                client = self._client
+        return client
+
+    def __repr__(self) -> str:
+        return f"RuntimeHandle({self.settings!r})"

@@ -1,0 +1,102 @@
+"""What both wire formats share: the parsed response, the stream parser's shape, usage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .._models import Usage
+
+__all__ = [
+    "INVOCATION_METRICS",
+    "ParsedResponse",
+    "StreamParser",
+    "usage_from_headers",
+    "usage_from_metrics",
+]
+
+INVOCATION_METRICS = "amazon-bedrock-invocationMetrics"
+"""The key Bedrock adds to a stream's last event, with its own token counts."""
+
+# Bedrock's metering headers on InvokeModel responses (lower-cased, as botocore gives them).
+_HEADER_INPUT = "x-amzn-bedrock-input-token-count"
+_HEADER_OUTPUT = "x-amzn-bedrock-output-token-count"
+_HEADER_CACHE_READ = "x-amzn-bedrock-cache-read-input-token-count"
+_HEADER_CACHE_WRITE = "x-amzn-bedrock-cache-write-input-token-count"
+_HEADER_LATENCY = "x-amzn-bedrock-invocation-latency"
+
+
+@dataclass(slots=True)
+class ParsedResponse:
+    """A complete response, whichever API produced it."""
+
+    text: str
+    stop_reason: str | None
+    stop_sequence: str | None
+    usage: Usage
+    model: str | None = None
+    thinking: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class StreamParser(Protocol):
+    """Turns decoded stream events into text, and remembers what the stream said of itself."""
+
+    text_parts: list[str]
+    """Every text piece so far (the caller may clear it to keep O(1) memory)."""
+    done: bool
+    """Whether the stream's final event arrived."""
+
+    def feed(self, event: Mapping[str, Any]) -> tuple[str, str] | None:
+        """Take one event; return its ``(text, thinking)`` piece, or ``None`` if it has none."""
+        ...
+
+    def result(self) -> ParsedResponse:
+        """What the stream said, once it is over (or so far, if it broke)."""
+        ...
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return 0
+
+
+def usage_from_headers(headers: Mapping[str, str]) -> Usage | None:
+    """Usage from InvokeModel's ``X-Amzn-Bedrock-*-Token-Count`` headers, if present."""
+    if _HEADER_INPUT not in headers and _HEADER_OUTPUT not in headers:
+        return None
+    return Usage(
+        input_tokens=_int(headers.get(_HEADER_INPUT)),
+        output_tokens=_int(headers.get(_HEADER_OUTPUT)),
+        cache_read_input_tokens=_int(headers.get(_HEADER_CACHE_READ)),
+        cache_write_input_tokens=_int(headers.get(_HEADER_CACHE_WRITE)),
+    )
+
+
+def latency_from_headers(headers: Mapping[str, str]) -> dict[str, Any]:
+    """The invocation latency header, as metadata."""
+    latency = headers.get(_HEADER_LATENCY)
+    return {"invocation_latency_ms": _int(latency)} if latency is not None else {}
+
+
+def usage_from_metrics(metrics: Mapping[str, Any]) -> Usage:
+    """Usage from a stream's ``amazon-bedrock-invocationMetrics``."""
+    return Usage(
+        input_tokens=_int(metrics.get("inputTokenCount")),
+        output_tokens=_int(metrics.get("outputTokenCount")),
+        cache_read_input_tokens=_int(metrics.get("cacheReadInputTokenCount")),
+        cache_write_input_tokens=_int(metrics.get("cacheWriteInputTokenCount")),
+    )
+
+
+def metrics_metadata(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Latency facts from ``amazon-bedrock-invocationMetrics``, as metadata."""
+    out: dict[str, Any] = {}
+    if "invocationLatency" in metrics:
+        out["invocation_latency_ms"] = _int(metrics["invocationLatency"])
+    if "firstByteLatency" in metrics:
+        out["first_byte_latency_ms"] = _int(metrics["firstByteLatency"])
+    return out

@@ -1,0 +1,156 @@
+"""The Messages API body and its responses and stream events (every current Claude model)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._models import Usage
+from .._params import CompletionParams
+from ._common import (
+    INVOCATION_METRICS,
+    ParsedResponse,
+    latency_from_headers,
+    metrics_metadata,
+    usage_from_headers,
+    usage_from_metrics,
+)
+from .prompt import split_turns
+
+__all__ = ["ANTHROPIC_VERSION", "StreamParser", "build_body", "parse_response"]
+
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+"""The ``anthropic_version`` Bedrock requires in every Messages request."""
+
+
+def build_body(params: CompletionParams) -> dict[str, Any]:
+    """The Messages request body: only what the caller set goes on the wire."""
+    conversation = split_turns(params.prompt, params.system)
+    body: dict[str, Any] = {
+        "anthropic_version": ANTHROPIC_VERSION,
+        "max_tokens": params.max_tokens,
+        "messages": conversation.messages,
+    }
+    if conversation.system:
+        body["system"] = conversation.system
+    if params.temperature is not None:
+        body["temperature"] = params.temperature
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    if params.top_k is not None:
+        body["top_k"] = params.top_k
+    if params.stop_sequences:
+        body["stop_sequences"] = list(params.stop_sequences)
+    body.update(params.extra_body)
+    return body
+
+
+def _usage_from_body(usage: Mapping[str, Any]) -> Usage:
+    # The Messages API calls a cache write "cache_creation".
+    return Usage.from_dict(
+        {**usage, "cache_write_input_tokens": usage.get("cache_creation_input_tokens")}
+    )
+
+
+def parse_response(body: Mapping[str, Any], headers: Mapping[str, str]) -> ParsedResponse:
+    """A Messages response body (and InvokeModel's headers) -> text, thinking, stop, usage."""
+    text: list[str] = []
+    thinking: list[str] = []
+    for block in body.get("content") or ():
+        kind = block.get("type")
+        if kind == "text":
+            text.append(block.get("text", ""))
+        elif kind == "thinking":
+            thinking.append(block.get("thinking", ""))
+    # Bedrock's metering headers are what it bills; the body's usage is the fallback.
+    usage = usage_from_headers(headers) or _usage_from_body(body.get("usage") or {})
+    metadata = {"id": body.get("id"), **latency_from_headers(headers)}
+    return ParsedResponse(
+        text="".join(text),
+        stop_reason=body.get("stop_reason"),
+        stop_sequence=body.get("stop_sequence"),
+        usage=usage,
+        model=body.get("model"),
+        thinking="".join(thinking),
+        metadata=metadata,
+    )
+
+
+class StreamParser:
+    """Reads Messages stream events; ``done`` once ``message_stop`` arrived."""
+
+    __slots__ = (
+        "_body_usage",
+        "_metrics",
+        "done",
+        "message_id",
+        "model",
+        "output_tokens",
+        "stop_reason",
+        "stop_sequence",
+        "text_parts",
+        "thinking_parts",
+    )
+
+    def __init__(self) -> None:
+        self.text_parts: list[str] = []
+        self.thinking_parts: list[str] = []
+        self.done = False
+        self.model: str | None = None
+        self.message_id: str | None = None
+        self.stop_reason: str | None = None
+        self.stop_sequence: str | None = None
+        self.output_tokens = 0
+        self._body_usage: Mapping[str, Any] = {}
+        self._metrics: Mapping[str, Any] | None = None
+
+    def feed(self, event: Mapping[str, Any]) -> tuple[str, str] | None:
+        """Take one event; return its ``(text, thinking)`` piece, or ``None``."""
+        kind = event.get("type")
+        if kind == "content_block_delta":
+            delta = event["delta"]
+            delta_kind = delta.get("type")
+            if delta_kind == "text_delta":
+                text: str = delta["text"]
+                self.text_parts.append(text)
+                return text, ""
+            if delta_kind == "thinking_delta":
+                thought: str = delta["thinking"]
+                self.thinking_parts.append(thought)
+                return "", thought
+            return None  # tool input, signatures: not text
+        if kind == "message_start":
+            message = event.get("message") or {}
+            self.model = message.get("model")
+            self.message_id = message.get("id")
+            self._body_usage = message.get("usage") or {}
+        elif kind == "message_delta":
+            delta = event.get("delta") or {}
+            self.stop_reason = delta.get("stop_reason")
+            self.stop_sequence = delta.get("stop_sequence")
+            self.output_tokens = int((event.get("usage") or {}).get("output_tokens") or 0)
+        elif kind == "message_stop":
+            self.done = True
+        metrics = event.get(INVOCATION_METRICS)
+        if metrics is not None:
+            self._metrics = metrics
+        return None
+
+    def result(self) -> ParsedResponse:
+        """What the stream said, once it is over (or so far, if it broke)."""
+        if self._metrics is not None:
+            usage = usage_from_metrics(self._metrics)
+            metadata = metrics_metadata(self._metrics)
+        else:
+            usage = _usage_from_body({**self._body_usage, "output_tokens": self.output_tokens})
+            metadata = {}
+        metadata["id"] = self.message_id
+        return ParsedResponse(
+            text="".join(self.text_parts),
+            stop_reason=self.stop_reason,
+            stop_sequence=self.stop_sequence,
+            usage=usage,
+            model=self.model,
+            thinking="".join(self.thinking_parts),
+            metadata=metadata,
+        )

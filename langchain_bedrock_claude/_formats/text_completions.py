@@ -1,0 +1,87 @@
+"""The legacy Text Completions body and its responses and stream events (claude-v2, instant-v1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._models import Usage
+from .._params import CompletionParams
+from ._common import (
+    INVOCATION_METRICS,
+    ParsedResponse,
+    latency_from_headers,
+    metrics_metadata,
+    usage_from_headers,
+    usage_from_metrics,
+)
+from .prompt import wrap_prompt
+
+__all__ = ["StreamParser", "build_body", "parse_response"]
+
+
+def build_body(params: CompletionParams) -> dict[str, Any]:
+    """The Text Completions request body: only what the caller set goes on the wire."""
+    body: dict[str, Any] = {
+        "prompt": wrap_prompt(params.prompt, params.system),
+        "max_tokens_to_sample": params.max_tokens,
+    }
+    if params.temperature is not None:
+        body["temperature"] = params.temperature
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    if params.top_k is not None:
+        body["top_k"] = params.top_k
+    if params.stop_sequences:
+        body["stop_sequences"] = list(params.stop_sequences)
+    body.update(params.extra_body)
+    return body
+
+
+def parse_response(body: Mapping[str, Any], headers: Mapping[str, str]) -> ParsedResponse:
+    """A Text Completions response body (and InvokeModel's headers) -> text, stop, usage."""
+    return ParsedResponse(
+        text=body.get("completion") or "",
+        stop_reason=body.get("stop_reason"),
+        stop_sequence=body.get("stop"),
+        usage=usage_from_headers(headers) or Usage(),
+        metadata=latency_from_headers(headers),
+    )
+
+
+class StreamParser:
+    """Reads Text Completions stream chunks; ``done`` once a chunk carries a stop reason."""
+
+    __slots__ = ("_metrics", "done", "stop_reason", "stop_sequence", "text_parts")
+
+    def __init__(self) -> None:
+        self.text_parts: list[str] = []
+        self.done = False
+        self.stop_reason: str | None = None
+        self.stop_sequence: str | None = None
+        self._metrics: Mapping[str, Any] | None = None
+
+    def feed(self, event: Mapping[str, Any]) -> tuple[str, str] | None:
+        """Take one chunk; return its ``(text, "")`` piece, or ``None`` if it has no text."""
+        stop_reason = event.get("stop_reason")
+        if stop_reason is not None:
+            self.stop_reason = stop_reason
+            self.stop_sequence = event.get("stop")
+            self.done = True
+            self._metrics = event.get(INVOCATION_METRICS)
+        text: str = event.get("completion") or ""
+        if not text:
+            return None
+        self.text_parts.append(text)
+        return text, ""
+
+    def result(self) -> ParsedResponse:
+        """What the stream said, once it is over (or so far, if it broke)."""
+        metrics = self._metrics or {}
+        return ParsedResponse(
+            text="".join(self.text_parts),
+            stop_reason=self.stop_reason,
+            stop_sequence=self.stop_sequence,
+            usage=usage_from_metrics(metrics),
+            metadata=metrics_metadata(metrics),
+        )

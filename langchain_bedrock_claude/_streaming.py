@@ -1,0 +1,360 @@
+"""Streams: :class:`Stream` and :class:`AsyncStream` over botocore's event stream.
+
+One blocking core, :class:`StreamSession`, opens the response (with retries), decodes events,
+retries a stream that failed before its first piece, and turns every way a stream can break
+into a typed error. :class:`Stream` iterates it directly; :class:`AsyncStream` runs it on a
+worker thread (a "pump") that hands pieces to the event loop in batches, so the loop never
+blocks on a socket and wakes once per batch rather than once per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Executor
+from types import TracebackType
+from typing import Any
+
+from ._boto import RuntimeHandle
+from ._errors import (
+    APIConnectionError,
+    BedrockClaudeError,
+    StreamInterruptedError,
+    map_aws_errors,
+)
+from ._models import Completion, CompletionChunk, Usage
+from ._request import PreparedRequest, completion_from, final_chunk
+from ._retry import RetryPolicy
+
+__all__ = ["AsyncStream", "Stream", "StreamSession"]
+
+
+class _StreamClosed(BedrockClaudeError):
+    """Internal: the caller closed the stream while it was opening or retrying."""
+
+
+class StreamSession:
+    """The blocking core shared by :class:`Stream` and :class:`AsyncStream`."""
+
+    def __init__(
+        self, runtime: RuntimeHandle, request: PreparedRequest, policy: RetryPolicy
+    ) -> None:
+        self._runtime = runtime
+        self._request = request
+        self._policy = policy
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._body: Any = None
+        self.request_id: str | None = None
+        self.attempts = 0
+        """Retries made so far."""
+        self.completion: Completion | None = None
+        """The finished result, once the stream's final event arrived."""
+
+    @property
+    def model_id(self) -> str:
+        """The model id or ARN of the request."""
+        return self._request.model_id
+
+    def _wait(self, delay: float) -> None:
+        # Waiting on the close event lets close() (from any thread) cut a backoff short.
+        if self._closed.wait(delay):
+            raise _StreamClosed("the stream was closed", model_id=self.model_id)
+
+    def _retry_or_raise(self, error: BedrockClaudeError) -> None:
+        delay = self._policy.delay(error, self.attempts)
+        if delay is None or self._closed.is_set():
+            raise error
+        self.attempts += 1
+        self._wait(delay)
+
+    def open(self) -> None:
+        """Send the request and wait for the response headers, retrying transient failures."""
+        kwargs = self._request.boto_kwargs()
+        while True:
+            if self._closed.is_set():
+                raise _StreamClosed("the stream was closed", model_id=self.model_id)
+            try:
+                with map_aws_errors(self.model_id, region=self._runtime.region):
+                    response = self._runtime.get().invoke_model_with_response_stream(**kwargs)
+            except BedrockClaudeError as error:
+                self._retry_or_raise(error)
+                continue
+            with self._lock:
+                self._body = response["body"]
+                self.request_id = response["ResponseMetadata"].get("RequestId")
+                closed_meanwhile = self._closed.is_set()
+            if closed_meanwhile:
+                self._release()
+                raise _StreamClosed("the stream was closed", model_id=self.model_id)
+            return
+
+    def chunks(self) -> Iterator[CompletionChunk]:
+        """Yield pieces as their events arrive, then a final piece with the metadata."""
+        try:
+            while True:
+                parser = self._request.new_parser()
+                yielded = False
+                try:
+                    with map_aws_errors(self.model_id, request_id=self.request_id):
+                        for event in self._body:
+                            chunk = event.get("chunk")
+                            if chunk is None:
+                                continue  # an event type this version does not know
+                            try:
+                                piece = parser.feed(json.loads(chunk["bytes"]))
+                            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                                raise APIConnectionError(
+                                    f"Bedrock sent a malformed stream event ({exc!r}); retry.",
+                                    model_id=self.model_id,
+                                    request_id=self.request_id,
+                                ) from exc
+                            if piece is not None:
+                                yielded = True
+                                yield CompletionChunk(piece[0], piece[1])
+                    if not parser.done:
+                        raise APIConnectionError(
+                            "The stream ended before its final event (the connection was cut "
+                            "short); the answer is incomplete.",
+                            model_id=self.model_id,
+                            request_id=self.request_id,
+                        )
+                except BedrockClaudeError as error:
+                    if self._closed.is_set():
+                        raise _StreamClosed(
+                            "the stream was closed", model_id=self.model_id
+                        ) from error
+                    if yielded:
+                        raise self._interrupted(error, parser.result()) from error
+                    self._release()
+                    self._retry_or_raise(error)
+                    self.open()
+                    continue
+                self.completion = completion_from(
+                    parser.result(), model_id=self.model_id, request_id=self.request_id
+                )
+                yield final_chunk(self.completion)
+                return
+        finally:
+            self.close()
+
+    def _interrupted(self, error: BedrockClaudeError, so_far: Any) -> StreamInterruptedError:
+        text: str = so_far.text
+        usage: Usage = so_far.usage
+        return StreamInterruptedError(
+            f"The stream broke after {len(text)} characters of text: {error.message} The text "
+            "received so far is in partial_text; send the request again for a complete answer.",
+            partial_text=text,
+            usage=usage,
+            model_id=self.model_id,
+            request_id=self.request_id,
+            status_code=error.status_code,
+            error_code=error.error_code,
+        )
+
+    def _release(self) -> None:
+        with self._lock:
+            body, self._body = self._body, None
+        if body is not None:
+            _abort(body)
+
+    def close(self) -> None:
+        """Release the HTTP connection now, from any thread; a blocked read wakes and ends."""
+        self._closed.set()
+        self._release()
+
+
+def _abort(body: Any) -> None:
+    """Close a botocore event stream, waking a thread blocked reading it.
+
+    Closing a socket does not wake another thread blocked in ``recv`` on it; shutting it down
+    does. The connection is closed, so it is never handed back to the pool half-read.
+    """
+    raw = getattr(body, "_raw_stream", None)
+    connection = getattr(raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):  # already closed by the peer
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):  # closing a broken stream may fail; it is closed anyway
+        body.close()
+
+
+class _StreamState:
+    """The stream's metadata, readable once it is over."""
+
+    _session: StreamSession
+
+    @property
+    def completion(self) -> Completion | None:
+        """The finished result (full text, stop reason, usage), once the stream is over."""
+        return self._session.completion
+
+    @property
+    def usage(self) -> Usage | None:
+        """Token usage, once the stream is over."""
+        return self.completion.usage if self.completion else None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why generation stopped, once the stream is over."""
+        return self.completion.stop_reason if self.completion else None
+
+    @property
+    def request_id(self) -> str | None:
+        """The AWS request id of the (last) request."""
+        return self._session.request_id
+
+    @property
+    def model_id(self) -> str:
+        """The model id or ARN of the request."""
+        return self._session.model_id
+
+
+class Stream(_StreamState):
+    """An iterator of :class:`CompletionChunk`; ``str(chunk)`` is the text piece.
+
+    Breaking out of the loop, ``close()``, or leaving a ``with`` block releases the connection.
+    """
+
+    def __init__(self, session: StreamSession) -> None:
+        self._session = session
+        self._started = False
+
+    def __iter__(self) -> Iterator[CompletionChunk]:
+        # A fresh generator the stream does not keep: when a loop over it ends early, it is
+        # finalized at once and its ``finally`` releases the connection.
+        if self._started:
+            raise RuntimeError("a Stream can be iterated only once")
+        self._started = True
+        return self._session.chunks()
+
+    def close(self) -> None:
+        """Release the HTTP connection (the stream yields nothing more)."""
+        self._session.close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Stream model_id={self.model_id!r} request_id={self.request_id!r}>"
+
+
+_END = object()
+
+
+class _Channel:
+    """Hands items from a pump thread to the event loop, waking the loop once per batch."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._items: deque[object] = deque()
+        self._lock = threading.Lock()
+        self._waiter: asyncio.Future[None] | None = None
+        self._wake_scheduled = False
+
+    def put(self, item: object) -> None:
+        """From the pump thread: add an item; schedule one wake-up if none is pending."""
+        with self._lock:
+            self._items.append(item)
+            if self._wake_scheduled or self._waiter is None:
+                return
+            self._wake_scheduled = True
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
+            self._loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        with self._lock:
+            self._wake_scheduled = False
+            waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get_batch(self) -> list[object]:
+        """On the loop: every item available now, waiting for at least one."""
+        while True:
+            with self._lock:
+                if self._items:
+                    batch = list(self._items)
+                    self._items.clear()
+                    return batch
+                waiter = self._waiter = self._loop.create_future()
+            await waiter
+
+
+class AsyncStream(_StreamState):
+    """An async iterator of :class:`CompletionChunk`, read by a worker thread off the loop.
+
+    Cancelling the task, ``aclose()``, or leaving an ``async with`` block releases the
+    connection and ends the worker promptly.
+    """
+
+    def __init__(self, session: StreamSession, executor: Executor) -> None:
+        self._session = session
+        self._executor = executor
+        self._started = False
+
+    def __aiter__(self) -> AsyncIterator[CompletionChunk]:
+        if self._started:
+            raise RuntimeError("an AsyncStream can be iterated only once")
+        self._started = True
+        return self._iterate()
+
+    def _pump(self, channel: _Channel) -> None:
+        try:
+            for chunk in self._session.chunks():
+                channel.put(chunk)
+        except BaseException as error:  # handed to the loop, raised there
+            channel.put(error)
+        finally:
+            channel.put(_END)
+
+    async def _iterate(self) -> AsyncIterator[CompletionChunk]:
+        channel = _Channel(asyncio.get_running_loop())
+        self._executor.submit(self._pump, channel)
+        try:
+            while True:
+                for item in await channel.get_batch():
+                    if item is _END:
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    yield item  # type: ignore[misc]
+        finally:
+            self._session.close()
+
+    async def aclose(self) -> None:
+        """Release the HTTP connection (the stream yields nothing more)."""
+        self._session.close()
+
+    async def __aenter__(self) -> AsyncStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<AsyncStream model_id={self.model_id!r} request_id={self.request_id!r}>"
+
+
+async def run_blocking(executor: Executor, function: Callable[[], Any]) -> Any:
+    """Run ``function`` on ``executor`` and await it without blocking the loop."""
+    return await asyncio.wrap_future(executor.submit(function))

@@ -1,0 +1,368 @@
+"""``BedrockClaude``: Claude on AWS Bedrock as a LangChain ``LLM``.
+
+```python
+from langchain_bedrock_claude import BedrockClaude
+
+llm = BedrockClaude(model="us.anthropic.claude-sonnet-4-5-20250929-v1:0", max_tokens=512)
+chain = prompt | llm | StrOutputParser()
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import aclosing
+from functools import cached_property
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LLM
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.utils import secret_from_env
+from pydantic import ConfigDict, Field, SecretStr, model_validator
+
+from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
+from ._client import AnthropicBedrock, AsyncAnthropicBedrock
+from ._model_rules import DEFAULT_MODEL
+from ._models import Completion, CompletionChunk, Usage
+from ._params import check_params, reject_unknown
+from ._request import PreparedRequest, prepare
+from ._retry import DEFAULT_MAX_RETRIES
+from ._types import Api
+
+__all__ = ["BedrockClaude"]
+
+DEFAULT_LLM_MAX_TOKENS = 1024
+"""``max_tokens`` when none is set (LangChain's Anthropic integrations use the same)."""
+
+_CALL_OPTIONS = ("max_tokens", "temperature", "top_p", "top_k", "system", "model_kwargs")
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def generation_info(completion: Completion | CompletionChunk) -> dict[str, Any]:
+    """What a finished call or stream reports in ``generation_info``."""
+    usage = completion.usage or Usage()
+    return {
+        "stop_reason": completion.stop_reason,
+        "stop_sequence": completion.stop_sequence,
+        "model_id": completion.model_id,
+        "model": completion.model,
+        "request_id": completion.request_id,
+        "usage": usage.to_dict(),
+    }
+
+
+def _to_generation_chunk(piece: CompletionChunk) -> GenerationChunk:
+    if piece.is_final:
+        return GenerationChunk(text="", generation_info=generation_info(piece))
+    if piece.thinking:
+        return GenerationChunk(text=piece.completion, generation_info={"thinking": piece.thinking})
+    return GenerationChunk(text=piece.completion)
+
+
+class BedrockClaude(LLM):
+    """Anthropic's Claude on AWS Bedrock, as a LangChain LLM (text in, text out).
+
+    Works with every current Claude model, inference profile and ARN (Messages API), and with
+    the legacy Text Completions ids. Streams token by token (``on_llm_new_token``), async
+    without blocking the event loop, and reports token usage in ``generation_info`` and
+    ``llm_output["token_usage"]``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model: str = Field(default=DEFAULT_MODEL, alias="model_id")
+    """Model id, inference profile id (``us.anthropic...``, ``global.anthropic...``) or ARN."""
+    max_tokens: int = DEFAULT_LLM_MAX_TOKENS
+    """The most tokens to generate."""
+    temperature: float | None = None
+    """Randomness, 0-1; sent only if set."""
+    top_p: float | None = None
+    """Nucleus sampling, 0-1; sent only if set."""
+    top_k: int | None = None
+    """Sample only from the top K tokens, 0-500; sent only if set."""
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences, sent to the server together with any given at call time."""
+    system: str | None = None
+    """A system prompt."""
+    api: Api | None = None
+    """Force ``"messages"`` or ``"text_completions"``; by default chosen from the model id."""
+    region_name: str | None = Field(default=None, alias="region")
+    """AWS region; else the profile's, or ``AWS_REGION`` / ``AWS_DEFAULT_REGION``."""
+    credentials_profile_name: str | None = Field(default=None, alias="profile")
+    """A named profile from ``~/.aws/config``."""
+    aws_access_key_id: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_ACCESS_KEY_ID", default=None)
+    )
+    """AWS access key id (default: ``AWS_ACCESS_KEY_ID``)."""
+    aws_secret_access_key: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_SECRET_ACCESS_KEY", default=None)
+    )
+    """AWS secret access key (default: ``AWS_SECRET_ACCESS_KEY``)."""
+    aws_session_token: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_SESSION_TOKEN", default=None)
+    )
+    """AWS session token for temporary credentials (default: ``AWS_SESSION_TOKEN``)."""
+    endpoint_url: str | None = None
+    """Another endpoint (VPC endpoint, emulator); ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` works too."""
+    client: Any = Field(default=None, exclude=True)
+    """A ready boto3 ``bedrock-runtime`` client to use instead of building one."""
+    max_retries: int = DEFAULT_MAX_RETRIES
+    """Retries for throttling, 5xx and connection failures (streams: before the first token)."""
+    timeout: float | None = None
+    """Seconds for connect and read (default 10 s connect, 300 s read)."""
+    max_connections: int | None = None
+    """HTTP connections (and async worker threads) kept; default 64."""
+    streaming: bool = False
+    """Stream under the hood in ``invoke`` too, so callback handlers see every token."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra request body fields, sent as given."""
+
+    @model_validator(mode="after")
+    def _check(self) -> BedrockClaude:
+        # Fail at construction, not at the first call, for a bad id or value.
+        check_params(
+            model=self.model,
+            prompt="check",
+            max_tokens=self.max_tokens,
+            stop_sequences=self.stop,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            system=self.system,
+            api=self.api,
+            extra_body=self.model_kwargs,
+            max_tokens_name="max_tokens",
+        )
+        self._settings()
+        return self
+
+    # --- LangChain identity -------------------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "bedrock-claude"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "api": self.api,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "stop": self.stop,
+            "system": self.system,
+            "region_name": self.region_name,
+            "model_kwargs": self.model_kwargs,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="amazon_bedrock",
+            ls_model_name=self.model,
+            ls_model_type="llm",
+            ls_max_tokens=kwargs.get("max_tokens", self.max_tokens),
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        stops = self._stops(stop)
+        if stops:
+            params["ls_stop"] = stops
+        return params
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """``dumps(llm)`` works, with secrets replaced by their environment variable names."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The module path, as it appears in serialized ids."""
+        return ["langchain_bedrock_claude", "llms"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Secret fields and the environment variables they are read from."""
+        return {
+            "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+            "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+            "aws_session_token": "AWS_SESSION_TOKEN",
+        }
+
+    # --- clients --------------------------------------------------------------------------------
+
+    def _settings(self) -> ClientSettings:
+        # Keys found only in the environment defer to an explicit profile.
+        use_keys = self.credentials_profile_name is None or "aws_access_key_id" in (
+            self.model_fields_set
+        )
+        return ClientSettings(
+            access_key=_secret(self.aws_access_key_id) if use_keys else None,
+            secret_key=_secret(self.aws_secret_access_key) if use_keys else None,
+            session_token=_secret(self.aws_session_token) if use_keys else None,
+            profile=self.credentials_profile_name,
+            region=self.region_name,
+            endpoint_url=self.endpoint_url,
+            timeout=self.timeout,
+            max_connections=self.max_connections or DEFAULT_MAX_CONNECTIONS,
+        )
+
+    @cached_property
+    def _runtime(self) -> RuntimeHandle:
+        return RuntimeHandle(self._settings(), self.client)
+
+    @cached_property
+    def _sync_client(self) -> AnthropicBedrock:
+        client = AnthropicBedrock(max_retries=self.max_retries)
+        client._runtime = self._runtime  # one boto3 client and pool for both twins
+        return client
+
+    @cached_property
+    def _async_client(self) -> AsyncAnthropicBedrock:
+        client = AsyncAnthropicBedrock(max_retries=self.max_retries)
+        client._runtime = self._runtime
+        return client
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def _stops(self, stop: list[str] | None) -> list[str]:
+        # A new list: neither the field nor the caller's list is ever mutated.
+        return list(dict.fromkeys([*(self.stop or ()), *(stop or ())]))
+
+    def _request(
+        self, prompt: str, stop: list[str] | None, options: Mapping[str, Any]
+    ) -> PreparedRequest:
+        unknown = {key: value for key, value in options.items() if key not in _CALL_OPTIONS}
+        reject_unknown(unknown, _CALL_OPTIONS)
+        extra = {**self.model_kwargs, **(options.get("model_kwargs") or {})}
+        return prepare(
+            check_params(
+                model=self.model,
+                prompt=prompt,
+                max_tokens=options.get("max_tokens", self.max_tokens),
+                stop_sequences=self._stops(stop),
+                temperature=options.get("temperature", self.temperature),
+                top_p=options.get("top_p", self.top_p),
+                top_k=options.get("top_k", self.top_k),
+                system=options.get("system", self.system),
+                api=self.api,
+                extra_body=extra,
+                max_tokens_name="max_tokens",
+            )
+        )
+
+    def _call(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        return self._generate([prompt], stop, run_manager, **kwargs).generations[0][0].text
+
+    async def _acall(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        result = await self._agenerate([prompt], stop, run_manager, **kwargs)
+        return result.generations[0][0].text
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        stream = self._sync_client._open_stream(self._request(prompt, stop, kwargs))
+        with stream:
+            for piece in stream:
+                chunk = _to_generation_chunk(piece)
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        stream = await self._async_client._open_stream(self._request(prompt, stop, kwargs))
+        async with stream, aclosing(stream.__aiter__()) as pieces:  # type: ignore[type-var]
+            async for piece in pieces:
+                chunk = _to_generation_chunk(piece)
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        generations: list[Generation] = []
+        for prompt in prompts:
+            if self.streaming:
+                merged: GenerationChunk | None = None
+                for chunk in self._stream(prompt, stop, run_manager, **kwargs):
+                    merged = chunk if merged is None else merged + chunk
+                assert merged is not None  # a finished stream always yields its final chunk
+                generations.append(
+                    Generation(text=merged.text, generation_info=merged.generation_info)
+                )
+            else:
+                completion = self._sync_client._invoke(self._request(prompt, stop, kwargs))
+                generations.append(_generation(completion))
+        return self._result(generations)
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        generations: list[Generation] = []
+        for prompt in prompts:
+            if self.streaming:
+                merged: GenerationChunk | None = None
+                async for chunk in self._astream(prompt, stop, run_manager, **kwargs):
+                    merged = chunk if merged is None else merged + chunk
+                assert merged is not None
+                generations.append(
+                    Generation(text=merged.text, generation_info=merged.generation_info)
+                )
+            else:
+                request = self._request(prompt, stop, kwargs)
+                generations.append(_generation(await self._async_client._invoke(request)))
+        return self._result(generations)
+
+    def _result(self, generations: list[Generation]) -> LLMResult:
+        usage = Usage()
+        for generation in generations:
+            usage = usage + Usage.from_dict((generation.generation_info or {}).get("usage"))
+        return LLMResult(
+            generations=[[generation] for generation in generations],
+            llm_output={"token_usage": usage.to_dict(), "model_id": self.model},
+        )
+
+
+def _generation(completion: Completion) -> Generation:
+    info = generation_info(completion)
+    if completion.thinking:
+        info["thinking"] = completion.thinking
+    return Generation(text=completion.completion, generation_info=info)
