@@ -6,6 +6,7 @@ first use, since resolving credentials may call the network (SSO, instance metad
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -97,8 +98,15 @@ def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
             profile_name=settings.profile,
             region_name=settings.region,
         )
+        # boto3 reads AWS_DEFAULT_REGION; the other AWS SDKs (and Lambda) also set AWS_REGION.
+        region = None if session.region_name else os.environ.get("AWS_REGION") or None
         # endpoint_url=None lets boto3 apply AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL.
-        return session.client("bedrock-runtime", endpoint_url=settings.endpoint_url, config=config)
+        return session.client(
+            "bedrock-runtime",
+            region_name=region,
+            endpoint_url=settings.endpoint_url,
+            config=config,
+        )
 
 
 class RuntimeHandle:

@@ -15,7 +15,7 @@ import json
 import socket
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from types import TracebackType
 from typing import Any
@@ -295,11 +295,74 @@ class _Channel:
             await waiter
 
 
+class _AsyncChunks:
+    """The async iterator of an :class:`AsyncStream`.
+
+    A plain object rather than an async generator: when a loop over it ends early, CPython
+    drops it at once and ``__del__`` releases the connection, where an async generator would
+    wait for the event loop to finalize it.
+    """
+
+    def __init__(self, session: StreamSession, executor: Executor) -> None:
+        self._session = session
+        self._executor = executor
+        self._channel: _Channel | None = None
+        self._ready: deque[object] = deque()
+        self._finished = False
+
+    def __aiter__(self) -> _AsyncChunks:
+        return self
+
+    @staticmethod
+    def _pump(session: StreamSession, channel: _Channel) -> None:
+        # Holds no reference to the iterator, so dropping the iterator can release the stream.
+        try:
+            for chunk in session.chunks():
+                channel.put(chunk)
+        except BaseException as error:  # handed to the loop, raised there
+            channel.put(error)
+        finally:
+            channel.put(_END)
+
+    async def __anext__(self) -> CompletionChunk:
+        if self._channel is None:
+            self._channel = _Channel(asyncio.get_running_loop())
+            self._executor.submit(self._pump, self._session, self._channel)
+        while not self._ready:
+            if self._finished:
+                raise StopAsyncIteration
+            try:
+                self._ready.extend(await self._channel.get_batch())
+            except BaseException:  # cancelled: stop the pump and release the connection now
+                self._finish()
+                raise
+        item = self._ready.popleft()
+        if item is _END:
+            self._finish()
+            raise StopAsyncIteration
+        if isinstance(item, BaseException):
+            self._finish()
+            raise item
+        return item  # type: ignore[return-value]
+
+    def _finish(self) -> None:
+        self._finished = True
+        self._ready.clear()
+        self._session.close()
+
+    async def aclose(self) -> None:
+        """Release the HTTP connection (the iterator yields nothing more)."""
+        self._finish()
+
+    def __del__(self) -> None:
+        self._session.close()
+
+
 class AsyncStream(_StreamState):
     """An async iterator of :class:`CompletionChunk`, read by a worker thread off the loop.
 
-    Cancelling the task, ``aclose()``, or leaving an ``async with`` block releases the
-    connection and ends the worker promptly.
+    Cancelling the task, breaking out of the loop, ``aclose()``, or leaving an ``async with``
+    block releases the connection and ends the worker promptly.
     """
 
     def __init__(self, session: StreamSession, executor: Executor) -> None:
@@ -307,34 +370,11 @@ class AsyncStream(_StreamState):
         self._executor = executor
         self._started = False
 
-    def __aiter__(self) -> AsyncIterator[CompletionChunk]:
+    def __aiter__(self) -> _AsyncChunks:
         if self._started:
             raise RuntimeError("an AsyncStream can be iterated only once")
         self._started = True
-        return self._iterate()
-
-    def _pump(self, channel: _Channel) -> None:
-        try:
-            for chunk in self._session.chunks():
-                channel.put(chunk)
-        except BaseException as error:  # handed to the loop, raised there
-            channel.put(error)
-        finally:
-            channel.put(_END)
-
-    async def _iterate(self) -> AsyncIterator[CompletionChunk]:
-        channel = _Channel(asyncio.get_running_loop())
-        self._executor.submit(self._pump, channel)
-        try:
-            while True:
-                for item in await channel.get_batch():
-                    if item is _END:
-                        return
-                    if isinstance(item, BaseException):
-                        raise item
-                    yield item  # type: ignore[misc]
-        finally:
-            self._session.close()
+        return _AsyncChunks(self._session, self._executor)
 
     async def aclose(self) -> None:
         """Release the HTTP connection (the stream yields nothing more)."""

@@ -300,7 +300,7 @@ class BedrockClaude(LLM):
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
         stream = await self._async_client._open_stream(self._request(prompt, stop, kwargs))
-        async with stream, aclosing(stream.__aiter__()) as pieces:  # type: ignore[type-var]
+        async with stream, aclosing(stream.__aiter__()) as pieces:
             async for piece in pieces:
                 chunk = _to_generation_chunk(piece)
                 if run_manager is not None:

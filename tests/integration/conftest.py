@@ -1,0 +1,119 @@
+"""Clients of both twins pointed at the emulator, so one test body serves sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from langchain_bedrock_claude import (
+    AnthropicBedrock,
+    AsyncAnthropicBedrock,
+    BedrockClaude,
+    Completion,
+    CompletionChunk,
+    RetryPolicy,
+)
+from langchain_bedrock_claude.testing import BedrockEmulator
+
+CREDENTIALS = {"access_key": "AKIDEXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
+FAST_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
+SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+LEGACY = "anthropic.claude-v2:1"
+
+
+class Twin:
+    """Drives the sync or the async client with the same calls."""
+
+    def __init__(self, kind: str, endpoint_url: str, **options: Any) -> None:
+        self.kind = kind
+        options = {"region": "us-east-1", "endpoint_url": endpoint_url, "retry_policy": FAST_RETRIES, **CREDENTIALS, **options}
+        if kind == "sync":
+            self.client: Any = AnthropicBedrock(**options)
+        else:
+            self.loop = asyncio.new_event_loop()
+            self.client = AsyncAnthropicBedrock(**options)
+
+    def run(self, coroutine: Any) -> Any:
+        return self.loop.run_until_complete(coroutine)
+
+    def create(self, **kwargs: Any) -> Completion:
+        kwargs.setdefault("model", SONNET_45)
+        kwargs.setdefault("prompt", "Why is the sky blue?")
+        if self.kind == "sync":
+            return self.client.Completion.create(**kwargs)
+        return self.run(self.client.Completion.create(**kwargs))
+
+    def stream(self, limit: int | None = None, **kwargs: Any) -> tuple[Any, list[CompletionChunk]]:
+        """Open a stream and read it (``limit``: stop early after that many pieces)."""
+        kwargs.setdefault("model", SONNET_45)
+        kwargs.setdefault("prompt", "Why is the sky blue?")
+        pieces: list[CompletionChunk] = []
+        if self.kind == "sync":
+            stream = self.client.Completion.create(stream=True, **kwargs)
+            for piece in stream:
+                pieces.append(piece)
+                if limit is not None and len(pieces) >= limit:
+                    break
+            return stream, pieces
+
+        async def read() -> Any:
+            stream = await self.client.Completion.create(stream=True, **kwargs)
+            async for piece in stream:
+                pieces.append(piece)
+                if limit is not None and len(pieces) >= limit:
+                    break
+            return stream
+
+        try:
+            return self.run(read()), pieces
+        except BaseException as error:
+            error.pieces = pieces  # type: ignore[attr-defined]
+            raise
+
+    def close(self) -> None:
+        if self.kind == "sync":
+            self.client.close()
+        else:
+            self.run(self.client.aclose())
+            self.loop.close()
+
+
+@pytest.fixture
+def emu(bedrock_emulator: BedrockEmulator) -> BedrockEmulator:
+    return bedrock_emulator
+
+
+@pytest.fixture(params=["sync", "async"])
+def twin(request: pytest.FixtureRequest, emu: BedrockEmulator) -> Iterator[Twin]:
+    client = Twin(request.param, emu.endpoint_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_twin(request: pytest.FixtureRequest, emu: BedrockEmulator) -> Iterator[Any]:
+    made: list[Twin] = []
+
+    def make(kind: str, **options: Any) -> Twin:
+        made.append(Twin(kind, emu.endpoint_url, **options))
+        return made[-1]
+
+    yield make
+    for twin in made:
+        twin.close()
+
+
+@pytest.fixture
+def llm_factory(emu: BedrockEmulator) -> Any:
+    def make(**fields: Any) -> BedrockClaude:
+        fields.setdefault("endpoint_url", emu.endpoint_url)
+        fields.setdefault("region_name", "us-east-1")
+        fields.setdefault("aws_access_key_id", CREDENTIALS["access_key"])
+        fields.setdefault("aws_secret_access_key", CREDENTIALS["secret_key"])
+        fields.setdefault("max_retries", 2)
+        return BedrockClaude(**fields)
+
+    return make

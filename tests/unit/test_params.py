@@ -1,0 +1,90 @@
+import pytest
+
+from langchain_bedrock_claude import InvalidParameterError
+from langchain_bedrock_claude._params import check_params, reject_unknown
+
+SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET_4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+OPUS_47 = "us.anthropic.claude-opus-4-7"
+HAIKU_3 = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def check(**kwargs):
+    kwargs.setdefault("model", SONNET_4)
+    kwargs.setdefault("prompt", "hi")
+    return check_params(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"top_k": 501}, "'top_k' must be between 0 and 500 (got 501)"),
+        ({"top_k": -1}, "'top_k' must be at least 0 (got -1)"),
+        ({"top_k": 2.5}, "'top_k' must be an integer from 0 to 500 (got 2.5)"),
+        ({"temperature": 1.5}, "'temperature' must be between 0 and 1 (got 1.5)"),
+        ({"temperature": -0.1}, "'temperature' must be between 0 and 1 (got -0.1)"),
+        ({"temperature": "hot"}, "'temperature' must be a number between 0 and 1 (got 'hot')"),
+        ({"temperature": True}, "'temperature' must be a number between 0 and 1 (got True)"),
+        ({"temperature": float("nan")}, "'temperature' must be between 0 and 1 (got nan)"),
+        ({"top_p": 2}, "'top_p' must be between 0 and 1 (got 2)"),
+        ({"max_tokens": 0}, "'max_tokens_to_sample' must be at least 1 (got 0)"),
+        ({"max_tokens": "300"}, "'max_tokens_to_sample' must be an integer from 1 (got '300')"),
+        ({"max_tokens": 10**6}, "'max_tokens_to_sample' must be between 1 and 64000"),
+        ({"model": HAIKU_3, "max_tokens": 4097}, "between 1 and 4096"),
+        ({"prompt": ""}, "'prompt' must not be empty"),
+        ({"prompt": "  \n"}, "'prompt' must not be empty"),
+        ({"prompt": None}, "'prompt' must be a string (got NoneType)"),
+        ({"stop_sequences": "stop"}, "'stop_sequences' must be a list of non-empty strings"),
+        ({"stop_sequences": ["ok", ""]}, "'stop_sequences' must be a list of non-empty strings"),
+        ({"stop_sequences": [1]}, "'stop_sequences' must be a list of non-empty strings"),
+        ({"system": 3}, "'system' must be a string"),
+        ({"model": "amazon.nova-lite-v1:0"}, "is not a Claude model"),
+    ],
+)
+def test_bad_values_name_the_parameter_range_and_value(kwargs, message):
+    with pytest.raises(InvalidParameterError) as caught:
+        check(**kwargs)
+    assert message in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_only_parameters_the_caller_set_are_kept():
+    params = check()
+    assert (params.temperature, params.top_p, params.top_k) == (None, None, None)
+    assert params.stop_sequences == ()
+    assert params.max_tokens == 256
+
+
+def test_valid_edges_pass():
+    params = check(temperature=0, top_k=500, max_tokens=64000, stop_sequences=("a", "a", "b"))
+    assert params.temperature == 0.0
+    assert params.top_k == 500
+    assert params.stop_sequences == ("a", "b")
+
+
+def test_45_generation_takes_temperature_or_top_p_not_both():
+    check(model=SONNET_45, temperature=0.5)
+    check(model=SONNET_45, top_p=0.5)
+    with pytest.raises(InvalidParameterError, match="'temperature' or 'top_p' but not both"):
+        check(model=SONNET_45, temperature=0.5, top_p=0.5)
+    # Older models accept both
+    check(model=SONNET_4, temperature=0.5, top_p=0.5)
+
+
+@pytest.mark.parametrize("name", ["temperature", "top_p", "top_k"])
+def test_opus_47_and_later_take_no_sampling_parameter(name):
+    with pytest.raises(InvalidParameterError, match=f"accepts no sampling parameters; remove '{name}'"):
+        check(model=OPUS_47, **{name: 1})
+    with pytest.raises(InvalidParameterError):
+        check(model="global.anthropic.claude-opus-5-1", **{name: 1})
+
+
+def test_models_unknown_to_the_table_are_sent_as_asked():
+    params = check(model="us.anthropic.claude-sonnet-5", temperature=0.3, top_p=0.3, max_tokens=500000)
+    assert params.max_tokens == 500000
+
+
+def test_unknown_parameters_suggest_the_right_name():
+    with pytest.raises(InvalidParameterError, match="'temprature' \\(did you mean 'temperature'\\?\\)"):
+        reject_unknown({"temprature": 1}, ["temperature", "top_p"])
+    reject_unknown({}, ["temperature"])

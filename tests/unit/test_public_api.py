@@ -1,0 +1,66 @@
+import subprocess
+import sys
+
+import langchain_bedrock_claude as pkg
+
+EXPECTED = {
+    "DEFAULT_MODEL",
+    "APIConnectionError",
+    "APIStatusError",
+    "AccessDeniedError",
+    "AnthropicBedrock",
+    "AsyncAnthropicBedrock",
+    "AsyncStream",
+    "AuthenticationError",
+    "BedrockClaude",
+    "BedrockClaudeError",
+    "Completion",
+    "CompletionChunk",
+    "ConflictError",
+    "CredentialsError",
+    "InvalidParameterError",
+    "ModelError",
+    "ModelNotFoundError",
+    "ModelNotReadyError",
+    "ModelRetiredError",
+    "ModelTimeoutError",
+    "OnDemandNotSupportedError",
+    "QuotaExceededError",
+    "RequestTimeoutError",
+    "RetryPolicy",
+    "ServiceError",
+    "ServiceUnavailableError",
+    "Stream",
+    "StreamInterruptedError",
+    "ThrottlingError",
+    "Usage",
+    "UsageTracker",
+    "ValidationError",
+    "__version__",
+    "get_usage_callback",
+}
+
+
+def test_all_is_pinned():
+    assert set(pkg.__all__) == EXPECTED
+    for name in pkg.__all__:
+        assert getattr(pkg, name) is not None
+
+
+def test_every_error_is_a_bedrock_claude_error():
+    for name in pkg.__all__:
+        value = getattr(pkg, name)
+        if isinstance(value, type) and issubclass(value, Exception):
+            assert issubclass(value, pkg.BedrockClaudeError), name
+    assert issubclass(pkg.InvalidParameterError, ValueError)
+    assert issubclass(pkg.RequestTimeoutError, TimeoutError)
+
+
+def test_importing_the_package_loads_neither_the_emulator_nor_the_cli():
+    code = (
+        "import sys, langchain_bedrock_claude; "
+        "print([m for m in sys.modules if m.startswith('langchain_bedrock_claude.') and "
+        "(m.endswith('.cli') or '.testing' in m)])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
