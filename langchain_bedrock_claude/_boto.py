@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidParameterError, map_aws_errors
+from ._logging import install_redaction, register_secret
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -81,6 +82,9 @@ def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
 
     from ._version import __version__
 
+    install_redaction()
+    for secret in (settings.secret_key, settings.session_token):
+        register_secret(secret)
     connect, read = settings.timeouts()
     config = Config(
         connect_timeout=connect,
@@ -115,6 +119,8 @@ class RuntimeHandle:
     def __init__(self, settings: ClientSettings, client: Any | None = None) -> None:
         self.settings = settings
         self._client: BedrockRuntimeClient | None = client
+        if client is not None:
+            install_redaction()
         self._lock = threading.Lock()
 
     @property

@@ -13,7 +13,7 @@ from langchain_bedrock_claude import AnthropicBedrock
 
 from .conftest import CREDENTIALS, LEGACY, SONNET_45
 
-SEED_EXAMPLE = '''
+SEED_EXAMPLE = """
 import os
 from langchain_bedrock_claude import AnthropicBedrock
 
@@ -32,16 +32,20 @@ stream = anthropic.Completion.create(
 
 for completion in stream:
     print(completion, end="", flush=True)
-'''
+"""
 
 
-@pytest.mark.parametrize("model", [LEGACY, SONNET_45, "anthropic.claude-instant-v1", "global.anthropic.claude-opus-4-8"])
+@pytest.mark.parametrize(
+    "model", [LEGACY, SONNET_45, "anthropic.claude-instant-v1", "global.anthropic.claude-opus-4-8"]
+)
 def test_the_seed_usage_example_streams_the_text(model, emu, monkeypatch, capsys):
     monkeypatch.setenv("AWS_ACCESS_KEY", CREDENTIALS["access_key"])
     monkeypatch.setenv("AWS_SECRET_KEY", CREDENTIALS["secret_key"])
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emu.endpoint_url)
-    expected = AnthropicBedrock(region="us-east-1", **CREDENTIALS).Completion.create(model=model, prompt="Why is the sky blue?", max_tokens_to_sample=300)
+    expected = AnthropicBedrock(region="us-east-1", **CREDENTIALS).Completion.create(
+        model=model, prompt="Why is the sky blue?", max_tokens_to_sample=300
+    )
     exec(SEED_EXAMPLE.replace("MODEL", repr(model)), {})
     printed = capsys.readouterr().out
     assert printed == expected.completion
@@ -49,7 +53,10 @@ def test_the_seed_usage_example_streams_the_text(model, emu, monkeypatch, capsys
     sent = emu.requests[-1]
     assert sent.operation == "invoke-with-response-stream"
     if model in (LEGACY, "anthropic.claude-instant-v1"):
-        assert sent.json == {"prompt": "\n\nHuman: Why is the sky blue?\n\nAssistant:", "max_tokens_to_sample": 300}
+        assert sent.json == {
+            "prompt": "\n\nHuman: Why is the sky blue?\n\nAssistant:",
+            "max_tokens_to_sample": 300,
+        }
     else:
         assert sent.json == {
             "anthropic_version": "bedrock-2023-05-31",
@@ -197,11 +204,26 @@ def test_transient_errors_are_retried_for_calls_and_streams(twin, emu, error, st
 @pytest.mark.parametrize(
     ("error", "status", "message", "cls"),
     [
-        ("ValidationException", 400, "`temperature` and `top_p` cannot both be specified for this model. Please use only one.", pkg.ValidationError),
-        ("AccessDeniedException", 403, "You don't have access to the model with the specified model ID.", pkg.AccessDeniedError),
+        (
+            "ValidationException",
+            400,
+            "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+            pkg.ValidationError,
+        ),
+        (
+            "AccessDeniedException",
+            403,
+            "You don't have access to the model with the specified model ID.",
+            pkg.AccessDeniedError,
+        ),
         ("ResourceNotFoundException", 404, "Model not found", pkg.ModelNotFoundError),
         ("ModelTimeoutException", 408, "Model timed out", pkg.ModelTimeoutError),
-        ("UnrecognizedClientException", 403, "The security token included in the request is invalid.", pkg.AuthenticationError),
+        (
+            "UnrecognizedClientException",
+            403,
+            "The security token included in the request is invalid.",
+            pkg.AuthenticationError,
+        ),
     ],
 )
 def test_permanent_errors_are_not_retried(twin, emu, error, status, message, cls):
@@ -241,7 +263,11 @@ def test_a_stream_broken_after_text_raises_with_the_partial_text(twin, emu, mode
         twin.stream()
     error = caught.value
     assert error.partial_text == "one two"
-    assert [str(piece) for piece in error.pieces] == ["one", " two"] if hasattr(error, "pieces") else True
+    assert (
+        [str(piece) for piece in error.pieces] == ["one", " two"]
+        if hasattr(error, "pieces")
+        else True
+    )
     assert error.usage is not None and error.usage.input_tokens > 0
     assert error.request_id
     assert error.model_id == SONNET_45

@@ -46,26 +46,78 @@ def test_every_error_shape_in_botocores_service_model_has_a_specific_mapping():
 @pytest.mark.parametrize(
     ("code", "message", "status", "cls"),
     [
-        ("ValidationException", "The provided model identifier is invalid.", 400, pkg.ModelNotFoundError),
-        ("ValidationException", "`temperature` and `top_p` cannot both be specified for this model. Please use only one.", 400, pkg.ValidationError),
-        ("AccessDeniedException", "You don't have access to the model with the specified model ID.", 403, pkg.AccessDeniedError),
-        ("UnrecognizedClientException", "The security token included in the request is invalid.", 403, pkg.AuthenticationError),
-        ("ExpiredTokenException", "The security token included in the request is expired", 403, pkg.AuthenticationError),
-        ("InvalidSignatureException", "Signature expired: 20250325T235114Z is now earlier than 20250521T030314Z (20250521T030814Z - 5 min.)", 403, pkg.AuthenticationError),
-        ("ThrottlingException", "Too many requests, please wait before trying again.", 429, pkg.ThrottlingError),
-        ("throttlingException", "Too many requests, please wait before trying again.", None, pkg.ThrottlingError),
-        ("ResourceNotFoundException", "This model version has reached the end of its life. Please refer to the AWS documentation for more details.", 404, pkg.ModelRetiredError),
+        (
+            "ValidationException",
+            "The provided model identifier is invalid.",
+            400,
+            pkg.ModelNotFoundError,
+        ),
+        (
+            "ValidationException",
+            "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+            400,
+            pkg.ValidationError,
+        ),
+        (
+            "AccessDeniedException",
+            "You don't have access to the model with the specified model ID.",
+            403,
+            pkg.AccessDeniedError,
+        ),
+        (
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+            403,
+            pkg.AuthenticationError,
+        ),
+        (
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+            403,
+            pkg.AuthenticationError,
+        ),
+        (
+            "InvalidSignatureException",
+            "Signature expired: 20250325T235114Z is now earlier than 20250521T030314Z (20250521T030814Z - 5 min.)",
+            403,
+            pkg.AuthenticationError,
+        ),
+        (
+            "ThrottlingException",
+            "Too many requests, please wait before trying again.",
+            429,
+            pkg.ThrottlingError,
+        ),
+        (
+            "throttlingException",
+            "Too many requests, please wait before trying again.",
+            None,
+            pkg.ThrottlingError,
+        ),
+        (
+            "ResourceNotFoundException",
+            "This model version has reached the end of its life. Please refer to the AWS documentation for more details.",
+            404,
+            pkg.ModelRetiredError,
+        ),
         ("ServiceUnavailableException", "Bedrock is unavailable", 503, pkg.ServiceUnavailableError),
         ("InternalServerException", "oops", 500, pkg.ServiceError),
         ("ModelNotReadyException", "not ready", 429, pkg.ModelNotReadyError),
         ("ModelTimeoutException", "slow", 408, pkg.ModelTimeoutError),
-        ("modelStreamErrorException", "Bedrock is unable to process your request.", None, pkg.ModelError),
+        (
+            "modelStreamErrorException",
+            "Bedrock is unable to process your request.",
+            None,
+            pkg.ModelError,
+        ),
         ("ServiceQuotaExceededException", "quota", 400, pkg.QuotaExceededError),
         ("SomethingNewException", "new", 418, pkg.APIStatusError),
     ],
 )
 def test_aws_errors_map_to_typed_errors_with_facts_and_advice(code, message, status, cls):
-    error = error_from_exception(client_error(code, message, status), model_id="anthropic.claude-v2")
+    error = error_from_exception(
+        client_error(code, message, status), model_id="anthropic.claude-v2"
+    )
     assert type(error) is cls
     assert error.status_code == status
     assert error.request_id == "req-1"
@@ -77,7 +129,9 @@ def test_aws_errors_map_to_typed_errors_with_facts_and_advice(code, message, sta
 
 def test_retired_legacy_ids_name_a_current_replacement():
     error = error_from_exception(
-        client_error("ResourceNotFoundException", "This model version has reached the end of its life.", 404),
+        client_error(
+            "ResourceNotFoundException", "This model version has reached the end of its life.", 404
+        ),
         model_id="anthropic.claude-instant-v1",
     )
     assert isinstance(error, pkg.ModelRetiredError)
@@ -110,7 +164,10 @@ def test_on_demand_error_names_the_inference_profile_for_the_region():
         (ReadTimeoutError(endpoint_url="https://x"), pkg.RequestTimeoutError),
         (ProtocolError("Connection broken"), pkg.APIConnectionError),
         (
-            EventStreamError({"Error": {"Code": "throttlingException", "Message": "slow"}}, "InvokeModelWithResponseStream"),
+            EventStreamError(
+                {"Error": {"Code": "throttlingException", "Message": "slow"}},
+                "InvokeModelWithResponseStream",
+            ),
             pkg.ThrottlingError,
         ),
     ],
@@ -130,7 +187,12 @@ def test_foreign_errors_pass_through_untouched():
 def test_errors_pickle_with_their_facts():
     error = pkg.StreamInterruptedError("broke", partial_text="abc", model_id="m", request_id="r")
     copy = pickle.loads(pickle.dumps(error))
-    assert (copy.partial_text, copy.model_id, copy.request_id, str(copy)) == ("abc", "m", "r", str(error))
+    assert (copy.partial_text, copy.model_id, copy.request_id, str(copy)) == (
+        "abc",
+        "m",
+        "r",
+        str(error),
+    )
 
 
 def test_secret_looking_text_in_aws_messages_is_redacted():
@@ -138,7 +200,9 @@ def test_secret_looking_text_in_aws_messages_is_redacted():
         "Authorization header requires 'Signature' parameter. Authorization=AWS4-HMAC-SHA256 "
         "Credential=AKIDEXAMPLE/20250101/us-east-1/bedrock/aws4_request, Signature=abc123def"
     )
-    error = error_from_exception(client_error("IncompleteSignatureException", message, 403), model_id="m")
+    error = error_from_exception(
+        client_error("IncompleteSignatureException", message, 403), model_id="m"
+    )
     assert "AKIDEXAMPLE" not in str(error)
     assert "abc123def" not in str(error)
 

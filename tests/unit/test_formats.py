@@ -49,7 +49,11 @@ def test_messages_body_with_everything():
 
 def test_text_completions_body():
     params = check_params(
-        model="anthropic.claude-v2:1", prompt="Why?", max_tokens=300, stop_sequences=["x"], top_k=250
+        model="anthropic.claude-v2:1",
+        prompt="Why?",
+        max_tokens=300,
+        stop_sequences=["x"],
+        top_k=250,
     )
     assert json.loads(prepare(params).body) == {
         "prompt": "\n\nHuman: Why?\n\nAssistant:",
@@ -72,7 +76,12 @@ def test_messages_response_uses_bedrock_metering_headers_over_body_usage():
         ],
         "stop_reason": "end_turn",
         "stop_sequence": None,
-        "usage": {"input_tokens": 17, "cache_creation_input_tokens": 3, "cache_read_input_tokens": 5, "output_tokens": 15},
+        "usage": {
+            "input_tokens": 17,
+            "cache_creation_input_tokens": 3,
+            "cache_read_input_tokens": 5,
+            "output_tokens": 15,
+        },
     }
     parsed = messages.parse_response(body, {})
     assert parsed.text == "4200 + 42 = 4242"
@@ -98,29 +107,76 @@ def _feed(parser, events):
 def test_messages_stream_events_give_text_thinking_and_final_usage():
     parser = messages.StreamParser()
     events = [
-        {"type": "message_start", "message": {"id": "msg_bdrk_x", "model": "claude-sonnet-4-20250514", "usage": {"input_tokens": 392, "output_tokens": 4}}},
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}},
-        {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Hmm."}},
-        {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "EroT"}},
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_bdrk_x",
+                "model": "claude-sonnet-4-20250514",
+                "usage": {"input_tokens": 392, "output_tokens": 4},
+            },
+        },
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "thinking", "thinking": ""},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": "Hmm."},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "signature_delta", "signature": "EroT"},
+        },
         {"type": "content_block_stop", "index": 0},
         {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
-        {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "Certainly! I"}},
-        {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": " can."}},
+        {
+            "type": "content_block_delta",
+            "index": 1,
+            "delta": {"type": "text_delta", "text": "Certainly! I"},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 1,
+            "delta": {"type": "text_delta", "text": " can."},
+        },
         {"type": "content_block_stop", "index": 1},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": 134}},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": 134},
+        },
     ]
     assert _feed(parser, events) == [("", "Hmm."), ("Certainly! I", ""), (" can.", "")]
     assert not parser.done
     so_far = parser.result()
     assert so_far.usage == Usage(392, 134)
-    parser.feed({"type": "message_stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 392, "outputTokenCount": 90, "invocationLatency": 3722, "firstByteLatency": 779, "cacheReadInputTokenCount": 1209, "cacheWriteInputTokenCount": 0}})
+    parser.feed(
+        {
+            "type": "message_stop",
+            "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": 392,
+                "outputTokenCount": 90,
+                "invocationLatency": 3722,
+                "firstByteLatency": 779,
+                "cacheReadInputTokenCount": 1209,
+                "cacheWriteInputTokenCount": 0,
+            },
+        }
+    )
     assert parser.done
     result = parser.result()
     assert result.text == "Certainly! I can."
     assert result.thinking == "Hmm."
     assert result.stop_reason == "end_turn"
     assert result.usage == Usage(392, 90, 1209, 0)
-    assert result.metadata == {"invocation_latency_ms": 3722, "first_byte_latency_ms": 779, "id": "msg_bdrk_x"}
+    assert result.metadata == {
+        "invocation_latency_ms": 3722,
+        "first_byte_latency_ms": 779,
+        "id": "msg_bdrk_x",
+    }
 
 
 @pytest.mark.parametrize("with_type", [True, False])
@@ -130,7 +186,18 @@ def test_legacy_stream_chunks_with_and_without_type_key(with_type):
     events = [
         {**extra, "completion": " The", "stop_reason": None, "stop": None},
         {**extra, "completion": " capital", "stop_reason": None, "stop": None},
-        {**extra, "completion": "", "stop_reason": "stop_sequence", "stop": "\n\nHuman:", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 16, "outputTokenCount": 11, "invocationLatency": 482, "firstByteLatency": 335}},
+        {
+            **extra,
+            "completion": "",
+            "stop_reason": "stop_sequence",
+            "stop": "\n\nHuman:",
+            "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": 16,
+                "outputTokenCount": 11,
+                "invocationLatency": 482,
+                "firstByteLatency": 335,
+            },
+        },
     ]
     assert _feed(parser, events) == [(" The", ""), (" capital", "")]
     assert parser.done
@@ -142,7 +209,16 @@ def test_legacy_stream_chunks_with_and_without_type_key(with_type):
 
 def test_legacy_response_body():
     parsed = text_completions.parse_response(
-        {"type": "completion", "completion": " Paris.", "stop_reason": "stop_sequence", "stop": "\n\nHuman:"},
+        {
+            "type": "completion",
+            "completion": " Paris.",
+            "stop_reason": "stop_sequence",
+            "stop": "\n\nHuman:",
+        },
         {"x-amzn-bedrock-input-token-count": "16", "x-amzn-bedrock-output-token-count": "4"},
     )
-    assert (parsed.text, parsed.stop_sequence, parsed.usage) == (" Paris.", "\n\nHuman:", Usage(16, 4))
+    assert (parsed.text, parsed.stop_sequence, parsed.usage) == (
+        " Paris.",
+        "\n\nHuman:",
+        Usage(16, 4),
+    )

@@ -18,7 +18,10 @@ def test_defaults_and_aliases():
     [
         ({"temperature": 2}, "'temperature' must be between 0 and 1 (got 2"),
         ({"model": "amazon.nova-lite-v1:0"}, "is not a Claude model"),
-        ({"model": "us.anthropic.claude-opus-4-7", "temperature": 0.5}, "accepts no sampling parameters"),
+        (
+            {"model": "us.anthropic.claude-opus-4-7", "temperature": 0.5},
+            "accepts no sampling parameters",
+        ),
         ({"max_tokens": 0}, "'max_tokens' must be at least 1"),
         ({"timeout": -1}, "'timeout' must be a positive number"),
     ],
@@ -38,7 +41,9 @@ def test_call_time_stop_is_merged_and_nothing_is_mutated():
 
 
 def test_identifying_and_langsmith_params():
-    llm = BedrockClaude(model="us.anthropic.claude-sonnet-4-20250514-v1:0", temperature=0.3, max_tokens=99)
+    llm = BedrockClaude(
+        model="us.anthropic.claude-sonnet-4-20250514-v1:0", temperature=0.3, max_tokens=99
+    )
     assert llm._identifying_params["model"] == "us.anthropic.claude-sonnet-4-20250514-v1:0"
     params = llm._get_ls_params(stop=["s"])
     assert params["ls_provider"] == "amazon_bedrock"
@@ -50,5 +55,7 @@ def test_identifying_and_langsmith_params():
 
 def test_unknown_call_option_is_a_clear_error():
     llm = BedrockClaude()
-    with pytest.raises(InvalidParameterError, match="'temprature' \\(did you mean 'temperature'\\?\\)"):
+    with pytest.raises(
+        InvalidParameterError, match="'temprature' \\(did you mean 'temperature'\\?\\)"
+    ):
         llm._request("hi", None, {"temprature": 0.1})

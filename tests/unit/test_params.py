@@ -73,18 +73,24 @@ def test_45_generation_takes_temperature_or_top_p_not_both():
 
 @pytest.mark.parametrize("name", ["temperature", "top_p", "top_k"])
 def test_opus_47_and_later_take_no_sampling_parameter(name):
-    with pytest.raises(InvalidParameterError, match=f"accepts no sampling parameters; remove '{name}'"):
+    with pytest.raises(
+        InvalidParameterError, match=f"accepts no sampling parameters; remove '{name}'"
+    ):
         check(model=OPUS_47, **{name: 1})
     with pytest.raises(InvalidParameterError):
         check(model="global.anthropic.claude-opus-5-1", **{name: 1})
 
 
 def test_models_unknown_to_the_table_are_sent_as_asked():
-    params = check(model="us.anthropic.claude-sonnet-5", temperature=0.3, top_p=0.3, max_tokens=500000)
+    params = check(
+        model="us.anthropic.claude-sonnet-5", temperature=0.3, top_p=0.3, max_tokens=500000
+    )
     assert params.max_tokens == 500000
 
 
 def test_unknown_parameters_suggest_the_right_name():
-    with pytest.raises(InvalidParameterError, match="'temprature' \\(did you mean 'temperature'\\?\\)"):
+    with pytest.raises(
+        InvalidParameterError, match="'temprature' \\(did you mean 'temperature'\\?\\)"
+    ):
         reject_unknown({"temprature": 1}, ["temperature", "top_p"])
     reject_unknown({}, ["temperature"])

@@ -54,8 +54,22 @@ ROUTES = [
     ("us.anthropic.claude-sonnet-5", "messages", "sonnet", (5,), "us", None),
     # geo prefixes we know and one not invented yet
     ("us-gov.anthropic.claude-3-haiku-20240307-v1:0", "messages", "haiku", (3,), "us-gov", "any"),
-    ("jp.anthropic.claude-sonnet-4-5-20250929-v1:0", "messages", "sonnet", (4, 5), "jp", "temperature_or_top_p"),
-    ("au.anthropic.claude-haiku-4-5-20251001-v1:0", "messages", "haiku", (4, 5), "au", "temperature_or_top_p"),
+    (
+        "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "messages",
+        "sonnet",
+        (4, 5),
+        "jp",
+        "temperature_or_top_p",
+    ),
+    (
+        "au.anthropic.claude-haiku-4-5-20251001-v1:0",
+        "messages",
+        "haiku",
+        (4, 5),
+        "au",
+        "temperature_or_top_p",
+    ),
     ("mars-1.anthropic.claude-sonnet-4-20250514-v1:0", "messages", "sonnet", (4,), "mars-1", "any"),
     # ARNs
     (

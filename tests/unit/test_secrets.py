@@ -41,7 +41,9 @@ def test_secrets_are_read_from_the_environment(monkeypatch):
 
 
 def test_client_repr_hides_secrets():
-    client = AnthropicBedrock(access_key=KEY_ID, secret_key=SECRET, region="us-east-1", session_token=TOKEN)
+    client = AnthropicBedrock(
+        access_key=KEY_ID, secret_key=SECRET, region="us-east-1", session_token=TOKEN
+    )
     assert SECRET not in repr(client)
     assert TOKEN not in repr(client)
     assert SECRET not in repr(client._runtime)
