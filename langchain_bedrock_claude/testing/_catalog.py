@@ -1,0 +1,313 @@
+"""The emulator's own model table and model-id resolution.
+
+Independent of the client's routing on purpose: the emulator decides, from the id in the
+URL, which model answers and how its responses look. Shapes follow the recordings:
+
+=================  ==========================================  ==========================
+style              models                                      response shape
+=================  ==========================================  ==========================
+``legacy``         claude-v2, claude-v2:1, claude-instant-v1   Text Completions body;
+                                                               a Messages body gets a
+                                                               ``classic`` answer
+``classic``        claude-3 haiku/sonnet/opus, 3.5 sonnet v1   ``id,type,role,model,...``,
+                   and v2, 3.5 haiku                           usage ``input_tokens,
+                                                               output_tokens`` (+ cache
+                                                               keys when caching)
+``cache_keys``     3.7 sonnet, sonnet 4, opus 4, opus 4.1      ``classic`` + cache keys
+                                                               always in usage
+``model_first``    haiku 4.5                                   ``model`` first, usage with
+                                                               ``cache_creation``
+``stop_details``   sonnet 4.5, opus 4.5, sonnet/opus 4.6,      ``model_first`` +
+                   opus 4.7, opus 4.8, sonnet 5                ``stop_details`` (invoke)
+=================  ==========================================  ==========================
+
+Count tokens: supported from 3.7 sonnet on, for bare (regional) ids and foundation-model
+ARNs only; legacy models, the claude-3/3.5 family and inference profiles answer "The
+provided model doesn't support counting tokens." (the last as recorded for a ``us.`` id).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Style(Enum):
+    """How a model family shapes its Messages responses (see the module table)."""
+
+    LEGACY = "legacy"
+    CLASSIC = "classic"
+    CACHE_KEYS = "cache_keys"
+    MODEL_FIRST = "model_first"
+    STOP_DETAILS = "stop_details"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model the emulator knows."""
+
+    key: str
+    """The id's core, e.g. ``claude-3-5-sonnet`` or ``claude-v2:1``."""
+    reported_name: str
+    """What ``model`` says in responses, e.g. ``claude-3-5-sonnet-20240620``."""
+    style: Style
+    """Response shape (see the module table)."""
+    max_output_tokens: int
+    """Largest accepted ``max_tokens`` / ``max_tokens_to_sample``."""
+    date: str = ""
+    """The release date in the id (``YYYYMMDD``), empty when the id carries none."""
+    on_demand: bool = True
+    """Whether a bare regional id may be invoked (else an inference profile is needed)."""
+    counts_tokens: bool = False
+    """Whether CountTokens works for this model."""
+    exclusive_sampling: bool = False
+    """``temperature`` and ``top_p`` may not both be given (4.5 generation)."""
+    sampling_deprecated: bool = False
+    """``temperature``, ``top_p`` and ``top_k`` are rejected (Opus 4.7 and later)."""
+    min_cache_tokens: int = 1024
+    """Shorter ``cache_control`` prefixes are not cached (Anthropic's documented minimum)."""
+    usage_details: bool = False
+    """Usage also reports ``output_tokens_details`` and ``service_tier`` (2026 models)."""
+
+    @property
+    def legacy(self) -> bool:
+        """Whether this is a Text Completions model."""
+        return self.style is Style.LEGACY
+
+
+LEGACY_MAX_TOKENS_TO_SAMPLE = 8191
+"""From the real error ``8192 is not less or equal to 8191`` (claude-v2)."""
+
+_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec("claude-v2", "claude-2.0", Style.LEGACY, LEGACY_MAX_TOKENS_TO_SAMPLE),
+    ModelSpec("claude-v2:1", "claude-2.1", Style.LEGACY, LEGACY_MAX_TOKENS_TO_SAMPLE),
+    ModelSpec("claude-instant-v1", "claude-instant-1.2", Style.LEGACY, 8191),
+    ModelSpec(
+        "claude-3-haiku",
+        "claude-3-haiku-20240307",
+        Style.CLASSIC,
+        4096,
+        "20240307",
+        min_cache_tokens=2048,
+    ),
+    ModelSpec("claude-3-sonnet", "claude-3-sonnet-20240229", Style.CLASSIC, 4096, "20240229"),
+    ModelSpec("claude-3-opus", "claude-3-opus-20240229", Style.CLASSIC, 4096, "20240229"),
+    ModelSpec("claude-3-5-sonnet", "claude-3-5-sonnet-20240620", Style.CLASSIC, 8192, "20240620"),
+    ModelSpec(
+        "claude-3-5-sonnet",
+        "claude-3-5-sonnet-20241022",
+        Style.CLASSIC,
+        8192,
+        "20241022",
+        on_demand=False,
+    ),
+    ModelSpec(
+        "claude-3-5-haiku",
+        "claude-3-5-haiku-20241022",
+        Style.CLASSIC,
+        8192,
+        "20241022",
+        min_cache_tokens=2048,
+    ),
+    ModelSpec(
+        "claude-3-7-sonnet",
+        "claude-3-7-sonnet-20250219",
+        Style.CACHE_KEYS,
+        64000,
+        "20250219",
+        on_demand=False,
+        counts_tokens=True,
+    ),
+    ModelSpec(
+        "claude-sonnet-4",
+        "claude-sonnet-4-20250514",
+        Style.CACHE_KEYS,
+        64000,
+        "20250514",
+        on_demand=False,
+        counts_tokens=True,
+    ),
+    ModelSpec(
+        "claude-opus-4",
+        "claude-opus-4-20250514",
+        Style.CACHE_KEYS,
+        32000,
+        "20250514",
+        on_demand=False,
+        counts_tokens=True,
+    ),
+    ModelSpec(
+        "claude-opus-4-1",
+        "claude-opus-4-1-20250805",
+        Style.CACHE_KEYS,
+        32000,
+        "20250805",
+        on_demand=False,
+        counts_tokens=True,
+    ),
+    ModelSpec(
+        "claude-haiku-4-5",
+        "claude-haiku-4-5-20251001",
+        Style.MODEL_FIRST,
+        64000,
+        "20251001",
+        on_demand=False,
+        counts_tokens=True,
+        exclusive_sampling=True,
+        min_cache_tokens=4096,
+    ),
+    ModelSpec(
+        "claude-sonnet-4-5",
+        "claude-sonnet-4-5-20250929",
+        Style.STOP_DETAILS,
+        64000,
+        "20250929",
+        on_demand=False,
+        counts_tokens=True,
+        exclusive_sampling=True,
+    ),
+    ModelSpec(
+        "claude-opus-4-5",
+        "claude-opus-4-5-20251101",
+        Style.STOP_DETAILS,
+        64000,
+        "20251101",
+        on_demand=False,
+        counts_tokens=True,
+        exclusive_sampling=True,
+        min_cache_tokens=4096,
+    ),
+    ModelSpec(
+        "claude-sonnet-4-6",
+        "claude-sonnet-4-6",
+        Style.STOP_DETAILS,
+        64000,
+        on_demand=False,
+        counts_tokens=True,
+        exclusive_sampling=True,
+    ),
+    ModelSpec(
+        "claude-opus-4-6",
+        "claude-opus-4-6",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        exclusive_sampling=True,
+    ),
+    ModelSpec(
+        "claude-opus-4-7",
+        "claude-opus-4-7",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        sampling_deprecated=True,
+    ),
+    ModelSpec(
+        "claude-opus-4-8",
+        "claude-opus-4-8",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        sampling_deprecated=True,
+    ),
+    ModelSpec(
+        "claude-sonnet-5",
+        "claude-sonnet-5",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        exclusive_sampling=True,
+    ),
+)
+
+GEO_PREFIXES = ("us-gov", "us", "eu", "apac", "global", "jp", "au", "ca")
+"""Cross-region inference profile prefixes (``us.anthropic...``)."""
+
+_LEGACY_ID = re.compile(r"anthropic\.(claude-v2(?::1)?|claude-instant-v1)(?::\d+(?::\d+k)?)?")
+_MODERN_ID = re.compile(
+    r"anthropic\.(?P<key>claude-[a-z0-9-]+?)(?:-(?P<date>\d{8}))?(?:-v\d+(?::\d+)?)?(?::\d+k)?"
+)
+_ARN = re.compile(
+    r"arn:aws(?:-[a-z-]+)?:bedrock:[a-z0-9-]+:(?:\d{12})?:"
+    r"(?P<kind>foundation-model|inference-profile|application-inference-profile"
+    r"|provisioned-model|custom-model-deployment)/(?P<rest>[A-Za-z0-9._:-]+)"
+)
+_OPAQUE_ARN_KINDS = frozenset(
+    {"application-inference-profile", "provisioned-model", "custom-model-deployment"}
+)
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """What a model id in a URL refers to."""
+
+    model_id: str
+    """The id as received (percent-decoded)."""
+    spec: ModelSpec
+    """The model that answers."""
+    via_profile: bool
+    """Whether the id is a cross-region, application profile or provisioned model."""
+    base_id: str
+    """The underlying ``anthropic.…`` id (``model_id`` without geo prefix or ARN)."""
+
+
+def resolve_model(model_id: str, *, opaque_arn_model: str) -> ResolvedModel | None:
+    """Resolve a model id, inference profile id or ARN.
+
+    Args:
+        model_id: The percent-decoded id from the URL path.
+        opaque_arn_model: The ``anthropic.…`` id answering for application inference
+            profiles and provisioned models, whose ARNs don't name their model.
+
+    Returns:
+        The resolution, or ``None`` when the emulator doesn't know the id.
+    """
+    arn = _ARN.fullmatch(model_id)
+    if arn is not None:
+        kind, rest = arn["kind"], arn["rest"]
+        if kind in _OPAQUE_ARN_KINDS:
+            found = _resolve_plain(opaque_arn_model)
+            if found is None:
+                return None
+            return ResolvedModel(model_id, found[0], True, found[1])
+        found = _resolve_plain(rest)
+        if found is None or (kind == "foundation-model") == found[2]:
+            return None  # foundation-model ARNs are bare ids, profile ARNs have a prefix
+        return ResolvedModel(model_id, found[0], found[2], found[1])
+    found = _resolve_plain(model_id)
+    if found is None:
+        return None
+    return ResolvedModel(model_id, found[0], found[2], found[1])
+
+
+def _resolve_plain(model_id: str) -> tuple[ModelSpec, str, bool] | None:
+    """Resolve ``[geo.]anthropic.…``; returns the spec, the bare id and "had a prefix"."""
+    geo, _, rest = model_id.partition(".")
+    prefixed = geo in GEO_PREFIXES
+    base = rest if prefixed else model_id
+    if _LEGACY_ID.fullmatch(base):
+        key = base.removeprefix("anthropic.")
+        key = "claude-v2:1" if key.startswith("claude-v2:1") else key.split(":")[0]
+        legacy = _lookup(key, "")
+        return (legacy, base, prefixed) if legacy is not None else None
+    match = _MODERN_ID.fullmatch(base)
+    if match is None:
+        return None
+    spec = _lookup(match["key"], match["date"] or "")
+    if spec is None:
+        return None
+    return spec, base, prefixed
+
+
+def _lookup(key: str, date: str) -> ModelSpec | None:
+    candidates = [m for m in _MODELS if m.key == key]
+    if date:
+        candidates = [m for m in candidates if m.date == date]
+    return candidates[0] if candidates else None  # without a date: the first release

@@ -1,0 +1,639 @@
+"""``BedrockEmulator``: Bedrock Runtime's InvokeModel API for Claude, on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Literal
+from urllib.parse import parse_qs, unquote
+
+from . import _wire
+from ._cache import PromptCache, cache_prefix
+from ._catalog import ResolvedModel
+from ._errors import (
+    CORAL_SERVICE,
+    END_OF_LIFE_MESSAGE,
+    THROTTLING_MESSAGE,
+    BedrockError,
+    make_error,
+    stream_exception_message,
+    validation_error,
+)
+from ._eventstream import encode_chunk, encode_exception
+from ._generate import (
+    default_text,
+    default_thinking,
+    generate,
+    input_tokens,
+    signature_for,
+    split_tokens,
+)
+from ._request import EmulatedRequest
+from ._script import (
+    Hang,
+    Interruption,
+    RawReply,
+    Reply,
+    ReplyContent,
+    Responder,
+    Script,
+    raw_reply,
+)
+from ._server import LAST_CHUNK, Connection, HttpRequest, HttpServer, chunk
+from ._validation import (
+    Invocation,
+    check_auth,
+    check_invoke_headers,
+    count_tokens,
+    parse_invocation,
+    resolve,
+)
+
+_OPERATIONS = ("invoke", "invoke-with-response-stream", "count-tokens")
+_ECHOED_HEADERS = (
+    "X-Amzn-Bedrock-PerformanceConfig-Latency",
+    "X-Amzn-Bedrock-Service-Tier",
+)
+"""InvokeModel output members carried in headers (botocore's service model)."""
+_MAX_PADDING = 60
+_TOKEN_EVENT_PREFIXES = (b'{"type":"content_block_delta"', b'{"type":"completion"')
+DEFAULT_OPAQUE_ARN_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+StreamMode = Literal["exception", "drop", "early_end", "cut_frame"]
+
+
+class BedrockEmulator:
+    """A local Bedrock Runtime for Claude, with Bedrock's wire format, errors and faults.
+
+    Serves InvokeModel, InvokeModelWithResponseStream and CountTokens.
+    Standard library only; HTTP/1.1 on loopback from a background thread::
+
+        with BedrockEmulator() as emu:
+            client = boto3.client(
+                "bedrock-runtime",
+                region_name="us-east-1",
+                endpoint_url=emu.endpoint_url,
+                aws_access_key_id="AKIDEXAMPLE",
+                aws_secret_access_key="secret",
+            )
+            emu.reply("Hello there")
+            client.invoke_model(modelId="anthropic.claude-3-haiku-20240307-v1:0", body=...)
+            assert emu.requests[-1].json["max_tokens"] == 100
+
+    Without scripted replies a deterministic default text answers (the same prompt
+    always gets the same few dozen tokens). Every method is thread-safe.
+
+    Args:
+        host: A loopback address to bind.
+        port: The port; 0 picks a free one.
+        responder: Computes replies for requests no scripted reply answers.
+        first_byte_latency: Seconds before the first byte of each answer.
+        token_latency: Seconds between tokens (stream events; invoke waits the sum).
+        legacy_end_of_life: Answer legacy ids (claude-v2, v2:1, instant-v1) with the
+            real end-of-life 404 ``ResourceNotFoundException``.
+        require_inference_profile: Answer bare regional ids of models that need an
+            inference profile with the real "on-demand throughput isn't supported" 400.
+        padding: Put the ``"p"`` padding in chunk payloads (as Bedrock does since 2025).
+        cache_minimum: Apply each model's minimum cacheable prefix (1024 tokens; 2048 for
+            Haiku 3/3.5, 4096 for Haiku/Opus 4.5): shorter ``cache_control`` prefixes
+            report 0 cache reads and writes, as recorded. ``False`` caches any prefix.
+        opaque_arn_model: The model behind application-inference-profile and
+            provisioned-model ARNs, whose ARNs don't name one.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        responder: Responder | None = None,
+        first_byte_latency: float = 0.0,
+        token_latency: float = 0.0,
+        legacy_end_of_life: bool = False,
+        require_inference_profile: bool = False,
+        padding: bool = True,
+        cache_minimum: bool = True,
+        opaque_arn_model: str = DEFAULT_OPAQUE_ARN_MODEL,
+    ) -> None:
+        self._server = HttpServer(self._handle, host=host, port=port)
+        self._host = host
+        self._defaults = (
+            responder,
+            first_byte_latency,
+            token_latency,
+            legacy_end_of_life,
+            require_inference_profile,
+        )
+        self._lock = threading.Lock()
+        self._requests: list[EmulatedRequest] = []
+        self._script = Script()
+        self._cache = PromptCache()
+        self._padding = padding
+        self._cache_minimum = cache_minimum
+        self._opaque_arn_model = opaque_arn_model
+        self._release: asyncio.Event | None = None
+        self._restore_defaults()
+
+    def _restore_defaults(self) -> None:
+        (
+            self._responder,
+            self.first_byte_latency,
+            self.token_latency,
+            self.legacy_end_of_life,
+            self.require_inference_profile,
+        ) = self._defaults
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> BedrockEmulator:
+        """Start serving (no-op when running); returns ``self``."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection (hung responses too)."""
+        self._server.stop()
+        self._release = None
+
+    def __enter__(self) -> BedrockEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (0 before :meth:`start`)."""
+        return self._server.port
+
+    @property
+    def endpoint_url(self) -> str:
+        """E.g. ``http://127.0.0.1:54321``: boto3's ``endpoint_url``, the SDK's ``base_url``."""
+        if not self._server.running:
+            raise RuntimeError("the emulator is not running; use start() or a with block")
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    # -- inspection ---------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[EmulatedRequest]:
+        """Every request received so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def reset(self) -> None:
+        """Start over: forget requests, queued replies, faults and cached prompts.
+
+        Also restores the constructor's responder, latencies and flags, and releases hung
+        responses.
+        """
+        with self._lock:
+            self._requests.clear()
+        self._script.clear()
+        self._cache.clear()
+        self._restore_defaults()
+        if self._server.running and self._release is not None:
+            self._server.loop.call_soon_threadsafe(self._release.set)
+
+    # -- replies ------------------------------------------------------------------------
+
+    def reply(
+        self,
+        content: ReplyContent | Responder,
+        *,
+        times: int = 1,
+        first_byte_latency: float | None = None,
+        token_latency: float | None = None,
+    ) -> None:
+        """Queue what the model answers to the next ``times`` invoke or stream requests.
+
+        Args:
+            content: A ``str`` (split into word-ish tokens), a list of exact token pieces,
+                a :class:`Reply`, or a callable taking the :class:`EmulatedRequest` and
+                returning one of those.
+            times: How many requests get this reply.
+            first_byte_latency: Seconds before the first byte, for these replies.
+            token_latency: Seconds between tokens, for these replies.
+        """
+        self._script.add_reply(
+            content, times=times, first_byte_latency=first_byte_latency, token_latency=token_latency
+        )
+
+    def reply_raw(
+        self,
+        status: int,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]],
+        body: bytes,
+        *,
+        times: int = 1,
+    ) -> None:
+        """Serve exact bytes to the next ``times`` requests, whatever they ask.
+
+        For replaying recordings. ``Content-Length`` is set from ``body``; with a
+        ``Transfer-Encoding: chunked`` header the body is sent as one chunk. ``Date`` is
+        added unless ``headers`` has one.
+        """
+        self._script.add_reply(raw_reply(status, headers, body), times=times)
+
+    def set_responder(self, responder: Responder | None) -> None:
+        """Answer requests no scripted reply answers with ``responder``.
+
+        ``None`` restores the deterministic default text.
+        """
+        self._responder = responder
+
+    # -- faults -------------------------------------------------------------------------
+
+    def throttle(
+        self, times: int = 1, *, message: str = THROTTLING_MESSAGE, operation: str | None = None
+    ) -> None:
+        """Answer the next ``times`` requests with 429 ``ThrottlingException``.
+
+        Args:
+            times: How many requests.
+            message: The error text (default: Bedrock's).
+            operation: Only requests to this operation (``invoke``,
+                ``invoke-with-response-stream``, ``count-tokens``) count.
+        """
+        self.fail_next("ThrottlingException", message=message, times=times, operation=operation)
+
+    def fail_next(
+        self,
+        error: str = "ServiceUnavailableException",
+        status: int | None = None,
+        message: str | None = None,
+        *,
+        times: int = 1,
+        operation: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests with a Bedrock error.
+
+        Args:
+            error: The ``x-amzn-ErrorType`` name, e.g. ``ModelNotReadyException``.
+            status: HTTP status (default: the one botocore's model gives ``error``).
+            message: The text (default: Bedrock's, or a stand-in).
+            times: How many requests.
+            operation: Only requests to this operation count.
+            namespace: ``com.amazon.bedrock`` or ``com.amazon.coral.service``
+                (default: by ``error``).
+        """
+        failure = make_error(error, status=status, message=message, namespace=namespace)
+        self._script.add_fault(failure, times=times, operation=operation)
+
+    def hang(
+        self, times: int = 1, *, timeout: float | None = None, operation: str | None = None
+    ) -> None:
+        """Accept the next ``times`` requests and never answer them.
+
+        The connection closes after ``timeout`` seconds, on :meth:`reset` or when the
+        emulator stops.
+        """
+        self._script.add_fault(Hang(timeout), times=times, operation=operation)
+
+    def interrupt_stream(
+        self,
+        after_events: int = 1,
+        mode: StreamMode = "exception",
+        *,
+        exception_type: str = "modelStreamErrorException",
+        message: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Break the next ``times`` streams after ``after_events`` events.
+
+        Args:
+            after_events: Events sent normally first (``message_start`` counts).
+            mode: ``"exception"``: an exception frame (``:message-type`` =
+                ``exception``, ``:exception-type`` = ``exception_type``, payload
+                ``{"message": ...}``) then a clean end; ``"drop"``: close the connection
+                without the terminating chunk; ``"early_end"``: end the body cleanly
+                without the remaining events (no ``message_stop``); ``"cut_frame"``: send
+                half of the next frame, then close the connection.
+            exception_type: lowerCamel name for ``"exception"``, e.g.
+                ``throttlingException``, ``internalServerException``.
+            message: Exception text (default: Bedrock's for ``exception_type``).
+            times: How many streams.
+        """
+        if after_events < 0:
+            raise ValueError(f"after_events must be >= 0 (got {after_events})")
+        if mode not in ("exception", "drop", "early_end", "cut_frame"):
+            raise ValueError(f"unknown mode {mode!r}")
+        action = Interruption(after_events, mode, exception_type, message)
+        self._script.add_fault(action, times=times, operation=None)
+
+    # -- serving ------------------------------------------------------------------------
+
+    async def _handle(self, http: HttpRequest, conn: Connection) -> None:
+        request = _parse(http)
+        with self._lock:
+            self._requests.append(request)
+        raw = self._script.take_raw()
+        if raw is not None:
+            _send_raw(conn, raw)
+            return
+        try:
+            await self._answer(request, conn)
+        except BedrockError as error:
+            _send_error(conn, error)
+
+    async def _answer(self, request: EmulatedRequest, conn: Connection) -> None:
+        if request.operation == "" or request.method != "POST":
+            raise BedrockError(404, "UnknownOperationException", "Unknown operation", CORAL_SERVICE)
+        check_auth(request.headers)
+        fault = self._script.take_fault(request, interruption=False)
+        if isinstance(fault, BedrockError):
+            raise fault
+        if isinstance(fault, Hang):
+            await self._hang(fault, conn)
+            return
+        resolved = resolve(request.model_id, opaque_arn_model=self._opaque_arn_model)
+        if self.legacy_end_of_life and resolved.spec.legacy:
+            raise make_error("ResourceNotFoundException", message=END_OF_LIFE_MESSAGE)
+        if request.operation == "count-tokens":
+            tokens = count_tokens(resolved, request.body)
+            conn.send(200, _json_headers(), b'{"inputTokens":%d}' % tokens)
+            return
+        self._check_on_demand(resolved)
+        check_invoke_headers(request.headers)
+        invocation = parse_invocation(resolved.spec, request.body)
+        reply, first_byte, per_token = self._reply_for(request)
+        completion = self._complete(request, invocation, reply)
+        echoed = [
+            (name, request.headers[name]) for name in _ECHOED_HEADERS if name in request.headers
+        ]
+        if request.stream:
+            interruption = self._script.take_fault(request, interruption=True)
+            assert interruption is None or isinstance(interruption, Interruption)
+            await self._stream(conn, completion, echoed, first_byte, per_token, interruption)
+        else:
+            await self._invoke(conn, completion, echoed, first_byte, per_token)
+
+    def _check_on_demand(self, resolved: ResolvedModel) -> None:
+        if (
+            self.require_inference_profile
+            and not resolved.spec.on_demand
+            and not resolved.via_profile
+        ):
+            raise validation_error(
+                f"Invocation of model ID {resolved.base_id} with on-demand throughput isn\u2019t "
+                "supported. Retry your request with the ID or ARN of an inference profile that "
+                "contains this model."
+            )
+
+    async def _hang(self, hang: Hang, conn: Connection) -> None:
+        if self._release is None or self._release.is_set():
+            self._release = asyncio.Event()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._release.wait(), hang.timeout)
+        conn.close()
+
+    def _reply_for(self, request: EmulatedRequest) -> tuple[Reply, float, float]:
+        scripted = self._script.take_reply()
+        content = scripted.content if scripted is not None else self._responder
+        first_byte, per_token = self.first_byte_latency, self.token_latency
+        if scripted is not None:
+            first_byte = _pick(scripted.first_byte_latency, first_byte)
+            per_token = _pick(scripted.token_latency, per_token)
+        if content is None:
+            return Reply(), first_byte, per_token
+        if callable(content):
+            try:
+                content = content(request)
+            except Exception as error:
+                raise make_error(
+                    "InternalServerException", message=f"emulator responder failed: {error!r}"
+                ) from error
+        reply = content if isinstance(content, Reply) else Reply(text=content)  # type: ignore[arg-type]
+        first_byte = _pick(reply.first_byte_latency, first_byte)
+        per_token = _pick(reply.token_latency, per_token)
+        return reply, first_byte, per_token
+
+    def _complete(
+        self, request: EmulatedRequest, invocation: Invocation, reply: Reply
+    ) -> _wire.Completion:
+        seed = request.prompt_text
+        legacy = invocation.api == "text_completions"
+        if reply.text is None:
+            text = default_text(seed)
+            pieces = split_tokens(" " + text if legacy else text)
+        else:
+            pieces = _pieces(reply.text)
+        budget = invocation.max_tokens
+        thinking: tuple[str, ...] | None = None
+        if invocation.thinking_budget is not None:
+            source = reply.thinking if reply.thinking is not None else default_thinking(seed)
+            thinking = tuple(_pieces(source)[: invocation.thinking_budget])
+            budget -= len(thinking)
+        generation = generate(pieces, max_tokens=budget, stop_sequences=invocation.stop_sequences)
+        stop_reason = generation.stop_reason
+        if reply.stop_reason is not None and stop_reason == "end_turn":
+            stop_reason = reply.stop_reason
+        cache = None
+        if not legacy:
+            prefix = cache_prefix(invocation.spec.key, invocation.body)
+            minimum = invocation.spec.min_cache_tokens if self._cache_minimum else 0
+            cache = self._cache.use(prefix, minimum=minimum) if prefix is not None else None
+        total = (
+            reply.input_tokens if reply.input_tokens is not None else input_tokens(invocation.body)
+        )
+        cached = (cache.read + cache.write) if cache is not None else 0
+        return _wire.Completion(
+            api=invocation.api,
+            spec=invocation.spec,
+            message_id=_wire.new_message_id(),
+            generation=generation,
+            thinking=thinking,
+            signature=signature_for("".join(thinking)) if thinking is not None else "",
+            input_tokens=max(total - cached, 1),
+            cache=cache,
+            stop_reason=stop_reason,
+        )
+
+    async def _invoke(
+        self,
+        conn: Connection,
+        completion: _wire.Completion,
+        echoed: list[tuple[str, str]],
+        first_byte: float,
+        per_token: float,
+    ) -> None:
+        started = time.monotonic()
+        delay = first_byte + per_token * completion.output_tokens
+        if delay > 0:
+            await asyncio.sleep(delay)
+        latency = _ms_since(started)
+        headers = _json_headers() + _wire.token_headers(completion, invocation_latency=latency)
+        conn.send(200, headers + echoed, _wire.body(completion))
+
+    async def _stream(
+        self,
+        conn: Connection,
+        completion: _wire.Completion,
+        echoed: list[tuple[str, str]],
+        first_byte: float,
+        per_token: float,
+        interruption: Interruption | None,
+    ) -> None:
+        started = time.monotonic()
+        headers = [
+            ("Content-Type", "application/vnd.amazon.eventstream"),
+            ("Connection", "keep-alive"),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+            ("X-Amzn-Bedrock-Content-Type", "application/json"),
+            *echoed,
+        ]
+        events = _wire.events(completion)
+        pad = _padding_sizes(completion.message_id, self._padding)
+        if first_byte > 0:
+            await asyncio.sleep(first_byte)
+        first_byte_ms = _ms_since(started)
+        if interruption is not None:
+            await self._interrupted(conn, headers, events, pad, interruption, completion)
+            return
+        if per_token <= 0:
+            frames = [chunk(encode_chunk(event, next(pad))) for event in events]
+            final = self._final_frame(completion, started, first_byte_ms, pad)
+            conn.start_chunked(200, headers, b"".join(frames) + chunk(final) + LAST_CHUNK)
+            return
+        conn.start_chunked(200, headers)
+        for event in events:
+            if event.startswith(_TOKEN_EVENT_PREFIXES):
+                await conn.drain()
+                await asyncio.sleep(per_token)
+            conn.write(chunk(encode_chunk(event, next(pad))))
+        final = self._final_frame(completion, started, first_byte_ms, pad)
+        conn.write(chunk(final) + LAST_CHUNK)
+
+    def _final_frame(
+        self,
+        completion: _wire.Completion,
+        started: float,
+        first_byte_ms: int,
+        pad: _PaddingIterator,
+    ) -> bytes:
+        invocation_metrics = _wire.metrics(
+            completion, invocation_latency=_ms_since(started), first_byte_latency=first_byte_ms
+        )
+        return encode_chunk(_wire.final_event(completion, invocation_metrics), next(pad))
+
+    async def _interrupted(
+        self,
+        conn: Connection,
+        headers: list[tuple[str, str]],
+        events: list[bytes],
+        pad: _PaddingIterator,
+        interruption: Interruption,
+        completion: _wire.Completion,
+    ) -> None:
+        frames = [encode_chunk(event, next(pad)) for event in events]
+        frames.append(self._final_frame(completion, time.monotonic(), 0, pad))
+        sent = frames[: interruption.after_events]
+        body = b"".join(chunk(frame) for frame in sent)
+        conn.start_chunked(200, headers, body)
+        mode = interruption.mode
+        if mode == "exception":
+            message = interruption.message or stream_exception_message(interruption.exception_type)
+            payload = BedrockError(0, interruption.exception_type, message).body
+            conn.write(chunk(encode_exception(interruption.exception_type, payload)) + LAST_CHUNK)
+        elif mode == "early_end":
+            conn.write(LAST_CHUNK)
+        else:
+            if mode == "cut_frame":
+                following = frames[interruption.after_events : interruption.after_events + 1]
+                frame = following[0] if following else encode_chunk(b"{}", 1)
+                conn.write(b"%x\r\n" % len(frame) + frame[: len(frame) // 2])
+            await conn.drain()
+            conn.close()
+
+
+class _PaddingIterator:
+    """Varying ``"p"`` lengths, 1 to 60, as Bedrock's (or 0 when padding is off)."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: int) -> None:
+        self._state = state
+
+    def __iter__(self) -> _PaddingIterator:
+        return self
+
+    def __next__(self) -> int:
+        if self._state < 0:
+            return 0
+        self._state = (self._state * 37 + 11) % _MAX_PADDING
+        return self._state + 1
+
+
+def _padding_sizes(seed: str, enabled: bool) -> _PaddingIterator:
+    return _PaddingIterator(hash(seed) % _MAX_PADDING if enabled else -1)
+
+
+def _pick(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+def _pieces(text: str | Sequence[str]) -> list[str]:
+    return split_tokens(text) if isinstance(text, str) else [str(piece) for piece in text]
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _json_headers() -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", "application/json"),
+        ("Connection", "keep-alive"),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+    ]
+
+
+def _send_error(conn: Connection, error: BedrockError) -> None:
+    conn.send(error.status, [*_json_headers(), ("x-amzn-ErrorType", error.error_type)], error.body)
+
+
+def _send_raw(conn: Connection, raw: RawReply) -> None:
+    chunked = any(
+        name.lower() == "transfer-encoding" and "chunked" in value.lower()
+        for name, value in raw.headers
+    )
+    headers = [
+        (name, value)
+        for name, value in raw.headers
+        if name.lower() not in ("content-length", "transfer-encoding")
+    ]
+    date = not any(name.lower() == "date" for name, _ in headers)
+    if chunked:
+        body = (chunk(raw.body) if raw.body else b"") + LAST_CHUNK
+        conn.start_chunked(raw.status, headers, body, date=date)
+    else:
+        conn.send(raw.status, headers, raw.body, date=date)
+
+
+def _parse(http: HttpRequest) -> EmulatedRequest:
+    path, _, query = http.target.partition("?")
+    operation, model_id = "", ""
+    parts = path.split("/")
+    # "/model/{modelId}/{operation}": the id may hold percent-encoded "/" but no raw "/"
+    if len(parts) == 4 and parts[0] == "" and parts[1] == "model" and parts[3] in _OPERATIONS:
+        operation, model_id = parts[3], unquote(parts[2])
+    return EmulatedRequest(
+        method=http.method,
+        path=path,
+        operation=operation,
+        model_id=model_id,
+        headers=http.headers,
+        body=http.body,
+        query=parse_qs(query),
+    )

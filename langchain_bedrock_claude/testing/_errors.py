@@ -1,0 +1,159 @@
+"""Bedrock's error responses: names, statuses, namespaces and the real texts.
+
+Every error the emulator sends is a :class:`BedrockError`: the HTTP status, the
+``x-amzn-ErrorType`` name and namespace, and the ``{"message": ...}`` text. Texts quoted
+from the recordings' README are the real ones; the others are marked as stand-ins.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+BEDROCK = "com.amazon.bedrock"
+"""Namespace of Bedrock-level errors."""
+CORAL_SERVICE = "com.amazon.coral.service"
+"""Namespace of the AWS front door's authentication errors."""
+
+THROTTLING_MESSAGE = "Too many requests, please wait before trying again."
+INVALID_MODEL_MESSAGE = "The provided model identifier is invalid."
+END_OF_LIFE_MESSAGE = (
+    "This model version has reached the end of its life. "
+    "Please refer to the AWS documentation for more details."
+)
+NO_COUNT_TOKENS_MESSAGE = "The provided model doesn't support counting tokens."
+EXCLUSIVE_SAMPLING_MESSAGE = (
+    "`temperature` and `top_p` cannot both be specified for this model. Please use only one."
+)
+STREAM_ERROR_MESSAGE = "Bedrock is unable to process your request."
+
+
+@dataclass(frozen=True)
+class _Kind:
+    status: int
+    message: str
+    namespace: str = BEDROCK
+
+
+_KINDS: dict[str, _Kind] = {
+    "ValidationException": _Kind(400, "Malformed input request, please reformat your input."),
+    "ServiceQuotaExceededException": _Kind(
+        400,
+        "Your request exceeds the service quota for your account.",  # stand-in
+    ),
+    "AccessDeniedException": _Kind(
+        403, "You don't have access to the model with the specified model ID."
+    ),
+    "ResourceNotFoundException": _Kind(404, END_OF_LIFE_MESSAGE),
+    "ModelTimeoutException": _Kind(
+        408,
+        "Model has timed out in processing the request. Try your request again.",  # stand-in
+    ),
+    "ModelErrorException": _Kind(424, "The model returned an error."),  # stand-in
+    "ModelStreamErrorException": _Kind(424, STREAM_ERROR_MESSAGE),
+    "ThrottlingException": _Kind(429, THROTTLING_MESSAGE),
+    "ModelNotReadyException": _Kind(
+        429,
+        "Model is not ready to serve inference requests. Try again later.",  # stand-in
+    ),
+    "InternalServerException": _Kind(
+        500, "The system encountered an unexpected error during processing. Try your request again."
+    ),
+    "ServiceUnavailableException": _Kind(503, STREAM_ERROR_MESSAGE),
+    "UnrecognizedClientException": _Kind(
+        403, "The security token included in the request is invalid.", CORAL_SERVICE
+    ),
+    "ExpiredTokenException": _Kind(
+        403, "The security token included in the request is expired", CORAL_SERVICE
+    ),
+    "InvalidSignatureException": _Kind(
+        403,
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. "
+        "Consult the service documentation for details.",
+        CORAL_SERVICE,
+    ),
+    "MissingAuthenticationTokenException": _Kind(
+        403, "Missing Authentication Token", CORAL_SERVICE
+    ),
+    "IncompleteSignatureException": _Kind(
+        403, "Authorization header requires 'Credential' parameter.", CORAL_SERVICE
+    ),
+}
+
+
+@dataclass(eq=False)
+class BedrockError(Exception):
+    """An error answer: status, ``x-amzn-ErrorType`` and ``{"message": ...}``."""
+
+    status: int
+    """HTTP status."""
+    name: str
+    """Error name, e.g. ``ValidationException``."""
+    message: str
+    """The ``message`` of the JSON body."""
+    namespace: str = BEDROCK
+    """The namespace part of ``x-amzn-ErrorType``."""
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.name}: {self.message}"
+
+    @property
+    def error_type(self) -> str:
+        """The ``x-amzn-ErrorType`` header value."""
+        return f"{self.name}:http://internal.amazon.com/coral/{self.namespace}/"
+
+    @property
+    def body(self) -> bytes:
+        """The compact JSON body."""
+        return json.dumps(
+            {"message": self.message}, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+
+
+def make_error(
+    name: str,
+    *,
+    status: int | None = None,
+    message: str | None = None,
+    namespace: str | None = None,
+) -> BedrockError:
+    """Build an error, filling the status, text and namespace Bedrock uses for ``name``.
+
+    Args:
+        name: Error name, e.g. ``ThrottlingException`` (unknown names are allowed).
+        status: HTTP status; defaults to the modelled one, else 400.
+        message: The text; defaults to the real (or a stand-in) text for ``name``.
+        namespace: Defaults to ``com.amazon.coral.service`` for front-door auth errors
+            and ``com.amazon.bedrock`` otherwise.
+
+    Returns:
+        The error.
+    """
+    kind = _KINDS.get(name, _Kind(400, f"{name}"))
+    return BedrockError(
+        status=kind.status if status is None else status,
+        name=name,
+        message=kind.message if message is None else message,
+        namespace=kind.namespace if namespace is None else namespace,
+    )
+
+
+def validation_error(message: str) -> BedrockError:
+    """A 400 ``ValidationException`` with ``message``."""
+    return BedrockError(400, "ValidationException", message)
+
+
+def malformed(problems: list[str]) -> BedrockError:
+    """The schema-validation error: ``Malformed input request: <problems>, please ...``."""
+    joined = "".join(problems)
+    return validation_error(
+        f"Malformed input request: {joined}, please reformat your input and try again."
+    )
+
+
+def stream_exception_message(exception_type: str) -> str:
+    """The default text of a mid-stream exception frame, e.g. ``throttlingException``."""
+    name = exception_type[:1].upper() + exception_type[1:]
+    kind = _KINDS.get(name)
+    return kind.message if kind is not None else STREAM_ERROR_MESSAGE

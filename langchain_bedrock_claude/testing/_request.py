@@ -1,0 +1,140 @@
+"""What the emulator received: :class:`EmulatedRequest` and its :class:`Headers`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+
+class Headers(Mapping[str, str]):
+    """Request headers with case-insensitive lookup; ``raw`` keeps names and order."""
+
+    __slots__ = ("_by_name", "raw")
+
+    def __init__(self, raw: Sequence[tuple[str, str]] = ()) -> None:
+        self.raw: tuple[tuple[str, str], ...] = tuple(raw)
+        """The headers as received: ``(name, value)`` pairs in order."""
+        by_name: dict[str, str] = {}
+        for name, value in self.raw:
+            key = name.lower()
+            by_name[key] = f"{by_name[key]}, {value}" if key in by_name else value
+        self._by_name = by_name
+
+    def __getitem__(self, name: str) -> str:
+        return self._by_name[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._by_name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        return f"Headers({list(self.raw)!r})"
+
+
+_INVOKE_HEADERS = {
+    "trace": "x-amzn-bedrock-trace",
+    "guardrail_identifier": "x-amzn-bedrock-guardrailidentifier",
+    "guardrail_version": "x-amzn-bedrock-guardrailversion",
+    "performance_config_latency": "x-amzn-bedrock-performanceconfig-latency",
+    "service_tier": "x-amzn-bedrock-service-tier",
+}
+"""InvokeModel input members sent as headers (botocore's ``bedrock-runtime`` model)."""
+
+
+@dataclass(frozen=True)
+class EmulatedRequest:
+    """One HTTP request as the emulator received it (kept in ``emu.requests``)."""
+
+    method: str
+    """HTTP method, e.g. ``POST``."""
+    path: str
+    """The raw request path, without the query string (model id still percent-encoded)."""
+    operation: str
+    """``invoke``, ``invoke-with-response-stream`` or ``count-tokens``; ``""`` for any
+    other path."""
+    model_id: str
+    """The model id from the path, percent-decoded (``…-v1:0``, ARNs with ``/``)."""
+    headers: Headers
+    """Request headers, case-insensitive."""
+    body: bytes
+    """The raw request body."""
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    """Query parameters (Bedrock's operations use none)."""
+
+    @cached_property
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    @property
+    def stream(self) -> bool:
+        """Whether this is InvokeModelWithResponseStream."""
+        return self.operation == "invoke-with-response-stream"
+
+    @property
+    def trace(self) -> str | None:
+        """``X-Amzn-Bedrock-Trace`` (boto3's ``trace=``)."""
+        return self.headers.get(_INVOKE_HEADERS["trace"])
+
+    @property
+    def guardrail_identifier(self) -> str | None:
+        """``X-Amzn-Bedrock-GuardrailIdentifier`` (boto3's ``guardrailIdentifier=``)."""
+        return self.headers.get(_INVOKE_HEADERS["guardrail_identifier"])
+
+    @property
+    def guardrail_version(self) -> str | None:
+        """``X-Amzn-Bedrock-GuardrailVersion`` (boto3's ``guardrailVersion=``)."""
+        return self.headers.get(_INVOKE_HEADERS["guardrail_version"])
+
+    @property
+    def performance_config_latency(self) -> str | None:
+        """``X-Amzn-Bedrock-PerformanceConfig-Latency`` (``performanceConfigLatency=``)."""
+        return self.headers.get(_INVOKE_HEADERS["performance_config_latency"])
+
+    @property
+    def service_tier(self) -> str | None:
+        """``X-Amzn-Bedrock-Service-Tier`` (boto3's ``serviceTier=``)."""
+        return self.headers.get(_INVOKE_HEADERS["service_tier"])
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt as plain text (``""`` when the body has none).
+
+        The legacy ``prompt``, or the text of ``system`` and every message, one per line.
+        """
+        return prompt_text(self.json)
+
+
+def prompt_text(body: Any) -> str:
+    """The text a request asks about (see :attr:`EmulatedRequest.prompt_text`)."""
+    if not isinstance(body, dict):
+        return ""
+    if isinstance(body.get("prompt"), str):
+        return str(body["prompt"])
+    parts = list(_texts(body.get("system")))
+    for message in body.get("messages") or ():
+        if isinstance(message, dict):
+            parts.extend(_texts(message.get("content")))
+    return "\n".join(parts)
+
+
+def _texts(content: Any) -> Iterator[str]:
+    if isinstance(content, str):
+        yield content
+    elif isinstance(content, list):
+        for block in content:
+            if isinstance(block, dict) and isinstance(block.get("text"), str):
+                yield block["text"]

@@ -1,0 +1,425 @@
+"""Request validation as Bedrock does it, with Bedrock's statuses and texts.
+
+Order, as the service applies it: authentication (front door), the model id, the
+InvokeModel headers, then the body. Schema problems are reported together in one
+``Malformed input request: ...`` message; model rules (limits, sampling) one at a time.
+
+The Messages schema behaves like ``anyOf: [not {required: [messages]}, <Messages>]``:
+a body with ``messages`` that fails it is reported with the recorded
+``#: subject must not be valid against schema {"required":["messages"]}`` first.
+Texts not seen in recordings or issue threads are marked as stand-ins.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ._catalog import ModelSpec, ResolvedModel, resolve_model
+from ._errors import (
+    EXCLUSIVE_SAMPLING_MESSAGE,
+    INVALID_MODEL_MESSAGE,
+    NO_COUNT_TOKENS_MESSAGE,
+    make_error,
+    malformed,
+    validation_error,
+)
+from ._generate import count_text_tokens, input_tokens
+
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+_VERSION = re.compile(r"(?:bedrock-)?\d{4}-\d{2}-\d{2}")
+"""``bedrock-2023-05-31``, or the dated API version newer Anthropic SDKs send."""
+_MESSAGES_REQUIRED = ("anthropic_version", "max_tokens", "messages")
+_MESSAGES_KEYS = frozenset(
+    {
+        *_MESSAGES_REQUIRED,
+        "anthropic_beta",
+        "system",
+        "temperature",
+        "top_p",
+        "top_k",
+        "stop_sequences",
+        "thinking",
+        "tools",
+        "tool_choice",
+        "metadata",
+    }
+)
+_LEGACY_REQUIRED = ("prompt", "max_tokens_to_sample")
+_LEGACY_KEYS = frozenset(
+    {*_LEGACY_REQUIRED, "temperature", "top_p", "top_k", "stop_sequences", "anthropic_version"}
+)
+_SUBJECT_CLAUSE = '#: subject must not be valid against schema {"required":["messages"]}'
+_SAMPLING = ("temperature", "top_p", "top_k")
+_UNIT_RANGE = (0, 1)
+_TOP_K_RANGE = (0, 500)
+_MIN_THINKING_BUDGET = 1024
+_TOOL_TYPES = (
+    "bash_20250124",
+    "custom",
+    "text_editor_20250124",
+    "text_editor_20250429",
+    "text_editor_20250728",
+)
+"""Tool types Bedrock accepts, as its recorded error lists them (no server tools)."""
+_HEADER_ENUMS = {
+    "x-amzn-bedrock-trace": ("trace", ("ENABLED", "DISABLED", "ENABLED_FULL")),
+    "x-amzn-bedrock-performanceconfig-latency": (
+        "performanceConfigLatency",
+        ("standard", "optimized"),
+    ),
+    "x-amzn-bedrock-service-tier": ("serviceTier", ("priority", "default", "flex", "reserved")),
+}
+"""Enums from botocore's ``bedrock-runtime`` service model."""
+
+Api = Literal["messages", "text_completions"]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A valid InvokeModel(WithResponseStream) body, with what generation needs."""
+
+    api: Api
+    """Which response format answers."""
+    spec: ModelSpec
+    """The answering model."""
+    body: Mapping[str, Any]
+    """The parsed body."""
+    max_tokens: int
+    """``max_tokens`` or ``max_tokens_to_sample``."""
+    stop_sequences: tuple[str, ...]
+    """The request's stop sequences."""
+    thinking_budget: int | None
+    """``thinking.budget_tokens`` when thinking is enabled."""
+
+
+def check_auth(headers: Mapping[str, str]) -> None:
+    """Check the ``Authorization`` header as the AWS front door does.
+
+    A SigV4 header needs ``Credential``, ``SignedHeaders`` and ``Signature`` and a date
+    header; the signature itself is not verified. ``Bearer <token>`` (Bedrock API keys)
+    is accepted.
+
+    Raises:
+        BedrockError: 403 ``MissingAuthenticationTokenException`` or
+            ``IncompleteSignatureException``.
+    """
+    auth = headers.get("authorization", "").strip()
+    if not auth:
+        raise make_error("MissingAuthenticationTokenException")
+    scheme, _, rest = auth.partition(" ")
+    if scheme == "Bearer" and rest.strip():
+        return
+    params = {}
+    if scheme == "AWS4-HMAC-SHA256":
+        for part in rest.split(","):
+            name, sep, value = part.strip().partition("=")
+            if sep and value:
+                params[name] = value
+    problems = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if name not in params
+    ]
+    if "x-amz-date" not in headers and "date" not in headers:
+        problems.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    if problems:
+        raise make_error(
+            "IncompleteSignatureException", message=" ".join([*problems, f"Authorization={auth}"])
+        )
+
+
+def check_invoke_headers(headers: Mapping[str, str]) -> None:
+    """Check the enum-valued InvokeModel headers (trace, latency, service tier).
+
+    Raises:
+        BedrockError: 400 ``ValidationException`` in the service's constraint wording.
+    """
+    for header, (member, allowed) in _HEADER_ENUMS.items():
+        value = headers.get(header)
+        if value is not None and value not in allowed:
+            raise validation_error(
+                f"1 validation error detected: Value '{value}' at '{member}' failed to "
+                f"satisfy constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
+            )
+
+
+def resolve(model_id: str, *, opaque_arn_model: str) -> ResolvedModel:
+    """Resolve the model id of the path.
+
+    Raises:
+        BedrockError: 400 "The provided model identifier is invalid."
+    """
+    found = resolve_model(model_id, opaque_arn_model=opaque_arn_model)
+    if found is None:
+        raise validation_error(INVALID_MODEL_MESSAGE)
+    return found
+
+
+def parse_invocation(spec: ModelSpec, raw: bytes) -> Invocation:
+    """Validate an InvokeModel body for ``spec``.
+
+    Raises:
+        BedrockError: 400 ``ValidationException`` with Bedrock's text.
+    """
+    body = _json_object(raw)
+    if "messages" in body or not spec.legacy:
+        if "messages" not in body and "prompt" in body:
+            raise validation_error(
+                f'"{spec.reported_name}" is not supported on this API. '
+                "Please use the Messages API instead."
+            )
+        return _messages(spec, body)
+    return _text_completions(spec, body)
+
+
+def count_tokens(resolved: ResolvedModel, raw: bytes) -> int:
+    """Validate a CountTokens request and count its input tokens.
+
+    Accepts ``{"input": {"invokeModel": {"body": <base64 JSON>}}}`` and
+    ``{"input": {"converse": {...}}}`` (botocore's ``CountTokens`` shapes).
+
+    Raises:
+        BedrockError: 400 ``ValidationException``, e.g. "The provided model doesn't
+            support counting tokens." for legacy, claude-3.x and inference profiles.
+    """
+    if not resolved.spec.counts_tokens or resolved.via_profile:
+        raise validation_error(NO_COUNT_TOKENS_MESSAGE)
+    body = _json_object(raw)
+    request = body.get("input")
+    if not isinstance(request, dict):
+        raise validation_error(
+            "1 validation error detected: Value null at 'input' failed to satisfy "
+            "constraint: Member must not be null"
+        )
+    if "invokeModel" in request:
+        encoded = (request["invokeModel"] or {}).get("body")
+        try:
+            inner = base64.b64decode(encoded or "", validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise validation_error(
+                "Malformed input request: the body is not valid base64, "  # stand-in
+                "please reformat your input and try again."
+            ) from None
+        invocation = parse_invocation(resolved.spec, inner)
+        return input_tokens(invocation.body)
+    converse = request.get("converse")
+    if isinstance(converse, dict):
+        return _converse_tokens(converse)
+    raise validation_error(
+        "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+        "Member must have exactly one of invokeModel, converse"  # stand-in
+    )
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        found = "null" if not raw else "text that is not a JSON object"
+        raise malformed([f"#: expected type: JSONObject, found: {found}"])  # stand-in
+    return body
+
+
+def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
+    problems = [
+        f"#: required key [{key}] not found" for key in _MESSAGES_REQUIRED if key not in body
+    ]
+    problems += [
+        f"#: extraneous key [{key}] is not permitted" for key in body if key not in _MESSAGES_KEYS
+    ]
+    version = body.get("anthropic_version")
+    if "anthropic_version" in body and not _VERSION.fullmatch(str(version)):
+        problems.append(f"#/anthropic_version: {version} is not a valid enum value")
+    problems += _type_problems(
+        body,
+        {
+            "max_tokens": int,
+            "messages": list,
+            "temperature": float,
+            "top_p": float,
+            "top_k": int,
+            "stop_sequences": list,
+        },
+    )
+    if problems:
+        raise malformed(([_SUBJECT_CLAUSE] if "messages" in body else []) + problems)
+    _check_ranges(body, "max_tokens", (1, None))
+    _check_sampling(spec, body)
+    max_tokens = int(body["max_tokens"])
+    if max_tokens > spec.max_output_tokens:
+        limit = spec.max_output_tokens
+        raise validation_error(
+            f"The maximum tokens you requested exceeds the model limit of {limit}. "
+            f"Try again with a maximum tokens value that is lower than {limit}."
+        )
+    _check_messages(body["messages"])
+    _check_tools(body.get("tools"))
+    return Invocation(
+        api="messages",
+        spec=spec,
+        body=body,
+        max_tokens=max_tokens,
+        stop_sequences=_stop_sequences(body),
+        thinking_budget=_thinking_budget(body, max_tokens),
+    )
+
+
+def _text_completions(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
+    problems = [f"#: required key [{key}] not found" for key in _LEGACY_REQUIRED if key not in body]
+    problems += [
+        f"#: extraneous key [{key}] is not permitted" for key in body if key not in _LEGACY_KEYS
+    ]
+    problems += _type_problems(
+        body,
+        {
+            "prompt": str,
+            "max_tokens_to_sample": int,
+            "temperature": float,
+            "top_p": float,
+            "top_k": int,
+            "stop_sequences": list,
+        },
+    )
+    if problems:
+        raise malformed(problems)
+    _check_ranges(body, "max_tokens_to_sample", (1, spec.max_output_tokens))
+    _check_ranges(body, "temperature", _UNIT_RANGE)
+    _check_ranges(body, "top_p", _UNIT_RANGE)
+    _check_ranges(body, "top_k", _TOP_K_RANGE)
+    return Invocation(
+        api="text_completions",
+        spec=spec,
+        body=body,
+        max_tokens=int(body["max_tokens_to_sample"]),
+        stop_sequences=_stop_sequences(body),
+        thinking_budget=None,
+    )
+
+
+_JSON_TYPE_NAMES = {int: "Integer", float: "Number", str: "String", list: "JSONArray"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "Null"
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer"
+    if isinstance(value, float):
+        return "BigDecimal"
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, list):
+        return "JSONArray"
+    return "JSONObject"
+
+
+def _type_problems(body: Mapping[str, Any], types: Mapping[str, type]) -> list[str]:
+    problems = []
+    for key, expected in types.items():
+        if key not in body:
+            continue
+        value = body[key]
+        if isinstance(value, bool):
+            ok = False
+        elif expected is float:
+            ok = isinstance(value, int | float)
+        else:
+            ok = isinstance(value, expected)
+        if not ok:
+            problems.append(
+                f"#/{key}: expected type: {_JSON_TYPE_NAMES[expected]}, found: {_json_type(value)}"
+            )
+    return problems
+
+
+def _check_ranges(body: Mapping[str, Any], key: str, bounds: tuple[int | None, int | None]) -> None:
+    if key not in body:
+        return
+    value, (low, high) = body[key], bounds
+    if low is not None and value < low:
+        raise malformed([f"{value} is not greater or equal to {low}"])
+    if high is not None and value > high:
+        raise malformed([f"{value} is not less or equal to {high}"])
+
+
+def _check_sampling(spec: ModelSpec, body: Mapping[str, Any]) -> None:
+    if spec.sampling_deprecated:
+        for key in _SAMPLING:
+            if key in body:
+                raise validation_error(f"`{key}` is deprecated for this model.")
+    _check_ranges(body, "temperature", _UNIT_RANGE)
+    _check_ranges(body, "top_p", _UNIT_RANGE)
+    _check_ranges(body, "top_k", _TOP_K_RANGE)
+    if spec.exclusive_sampling and "temperature" in body and "top_p" in body:
+        raise validation_error(EXCLUSIVE_SAMPLING_MESSAGE)
+
+
+def _check_messages(messages: list[Any]) -> None:
+    if not messages:
+        raise validation_error("messages: at least one message is required")  # stand-in
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        prefill = index == len(messages) - 1 and message.get("role") == "assistant"
+        for block in content if isinstance(content, list) else [content]:
+            is_text = not isinstance(block, dict) or block.get("type") == "text"
+            text = block.get("text") if isinstance(block, dict) else block
+            if is_text and text == "" and not prefill:
+                raise validation_error("messages: text content blocks must be non-empty")
+
+
+def _check_tools(tools: Any) -> None:
+    for index, tool in enumerate(tools if isinstance(tools, list) else ()):
+        kind = tool.get("type", "custom") if isinstance(tool, dict) else "custom"
+        if kind not in _TOOL_TYPES:
+            expected = ", ".join(f"'{name}'" for name in _TOOL_TYPES)
+            raise validation_error(
+                f"tools.{index}: Input tag '{kind}' found using 'type' does not match any of "
+                f"the expected tags: {expected}"
+            )
+
+
+def _stop_sequences(body: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(s for s in body.get("stop_sequences") or () if isinstance(s, str))
+
+
+def _thinking_budget(body: Mapping[str, Any], max_tokens: int) -> int | None:
+    thinking = body.get("thinking")
+    if not isinstance(thinking, dict) or thinking.get("type") != "enabled":
+        return None
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int) or budget < _MIN_THINKING_BUDGET:
+        raise validation_error(
+            "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+        )  # stand-in
+    if budget >= max_tokens:
+        raise validation_error(
+            "`max_tokens` must be greater than `thinking.budget_tokens`."  # stand-in
+        )
+    return budget
+
+
+def _converse_tokens(converse: Mapping[str, Any]) -> int:
+    total = 0
+    for block in converse.get("system") or ():
+        if isinstance(block, dict) and isinstance(block.get("text"), str):
+            total += count_text_tokens(block["text"])
+    for message in converse.get("messages") or ():
+        total += 3
+        for block in (message or {}).get("content") or ():
+            if isinstance(block, dict) and isinstance(block.get("text"), str):
+                total += count_text_tokens(block["text"])
+    if converse.get("toolConfig"):
+        total += count_text_tokens(json.dumps(converse["toolConfig"], sort_keys=True))
+    return total

@@ -1,0 +1,47 @@
+"""pytest fixtures for the Bedrock emulator.
+
+Registered through the ``pytest11`` entry point, so installing the package is enough.
+
+* ``bedrock_emulator``: function-scoped; a running :class:`BedrockEmulator`, reset before
+  and after each test (requests, scripted replies, faults, prompt cache)::
+
+      def test_retry(bedrock_emulator):
+          bedrock_emulator.throttle(1)
+          bedrock_emulator.reply("Paris")
+          client = boto3.client(
+              "bedrock-runtime",
+              region_name="us-east-1",
+              endpoint_url=bedrock_emulator.endpoint_url,
+              aws_access_key_id="AKIDEXAMPLE",
+              aws_secret_access_key="secret",
+          )
+          ...
+          assert len(bedrock_emulator.requests) == 2
+
+* ``bedrock_emulator_session``: the session-wide emulator behind it (one server per test
+  session); use it directly for session-scoped fixtures. Tests that change its settings
+  (``set_responder``, latencies, flags) get them restored by ``bedrock_emulator``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ._emulator import BedrockEmulator
+
+
+@pytest.fixture(scope="session")
+def bedrock_emulator_session() -> Iterator[BedrockEmulator]:
+    """One running emulator for the whole test session."""
+    with BedrockEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def bedrock_emulator(bedrock_emulator_session: BedrockEmulator) -> Iterator[BedrockEmulator]:
+    """A running emulator with a clean slate for this test."""
+    bedrock_emulator_session.reset()
+    yield bedrock_emulator_session
+    bedrock_emulator_session.reset()
