@@ -6,37 +6,97 @@
 - ``langchain_bedrock_claude.testing``: a local Bedrock emulator for tests (imported separately).
 """
 
-from ._client import AnthropicBedrock, AsyncAnthropicBedrock
-from ._errors import (
-    AccessDeniedError,
-    APIConnectionError,
-    APIStatusError,
-    AuthenticationError,
-    BedrockClaudeError,
-    ConflictError,
-    CredentialsError,
-    InvalidParameterError,
-    ModelError,
-    ModelNotFoundError,
-    ModelNotReadyError,
-    ModelRetiredError,
-    ModelTimeoutError,
-    OnDemandNotSupportedError,
-    QuotaExceededError,
-    RequestTimeoutError,
-    ServiceError,
-    ServiceUnavailableError,
-    StreamInterruptedError,
-    ThrottlingError,
-    ValidationError,
-)
-from ._model_rules import DEFAULT_MODEL
-from ._models import Completion, CompletionChunk, Usage
-from ._retry import RetryPolicy
-from ._streaming import AsyncStream, Stream
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .llms import BedrockClaude
-from .usage import UsageTracker, get_usage_callback
+
+if TYPE_CHECKING:
+    from ._client import AnthropicBedrock, AsyncAnthropicBedrock
+    from ._errors import (
+        AccessDeniedError,
+        APIConnectionError,
+        APIStatusError,
+        AuthenticationError,
+        BedrockClaudeError,
+        ConflictError,
+        CredentialsError,
+        InvalidParameterError,
+        ModelError,
+        ModelNotFoundError,
+        ModelNotReadyError,
+        ModelRetiredError,
+        ModelTimeoutError,
+        OnDemandNotSupportedError,
+        QuotaExceededError,
+        RequestTimeoutError,
+        ServiceError,
+        ServiceUnavailableError,
+        StreamInterruptedError,
+        ThrottlingError,
+        ValidationError,
+    )
+    from ._model_rules import DEFAULT_MODEL
+    from ._models import Completion, CompletionChunk, Usage
+    from ._retry import RetryPolicy
+    from ._streaming import AsyncStream, Stream
+    from ._version import __version__
+    from .llms import BedrockClaude
+    from .usage import UsageTracker, get_usage_callback
+
+# Public name -> the module defining it. Imported on first use, so that ``import
+# langchain_bedrock_claude`` (and the ``bedrock-claude`` command's start-up) stays cheap.
+_EXPORTS: dict[str, str] = {
+    "AnthropicBedrock": "._client",
+    "AsyncAnthropicBedrock": "._client",
+    "AccessDeniedError": "._errors",
+    "APIConnectionError": "._errors",
+    "APIStatusError": "._errors",
+    "AuthenticationError": "._errors",
+    "BedrockClaudeError": "._errors",
+    "ConflictError": "._errors",
+    "CredentialsError": "._errors",
+    "InvalidParameterError": "._errors",
+    "ModelError": "._errors",
+    "ModelNotFoundError": "._errors",
+    "ModelNotReadyError": "._errors",
+    "ModelRetiredError": "._errors",
+    "ModelTimeoutError": "._errors",
+    "OnDemandNotSupportedError": "._errors",
+    "QuotaExceededError": "._errors",
+    "RequestTimeoutError": "._errors",
+    "ServiceError": "._errors",
+    "ServiceUnavailableError": "._errors",
+    "StreamInterruptedError": "._errors",
+    "ThrottlingError": "._errors",
+    "ValidationError": "._errors",
+    "DEFAULT_MODEL": "._model_rules",
+    "Completion": "._models",
+    "CompletionChunk": "._models",
+    "Usage": "._models",
+    "RetryPolicy": "._retry",
+    "AsyncStream": "._streaming",
+    "Stream": "._streaming",
+    "BedrockClaude": ".llms",
+    "UsageTracker": ".usage",
+    "get_usage_callback": ".usage",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -119,6 +119,7 @@ class RuntimeHandle:
     def __init__(self, settings: ClientSettings, client: Any | None = None) -> None:
         self.settings = settings
         self._client: BedrockRuntimeClient | None = client
+        self._owned = client is None
         if client is not None:
             install_redaction()
         self._lock = threading.Lock()
@@ -140,5 +141,36 @@ class RuntimeHandle:
                 client = self._client
         return client
 
+    def close(self) -> None:
+        """Close the connections of a client this handle built; the next use builds another.
+
+        A client passed in is the caller's to close.
+        """
+        with self._lock:
+            client, self._client = (self._client, None) if self._owned else (None, self._client)
+        if client is not None:
+            close_runtime_client(client)
+
     def __repr__(self) -> str:
         return f"RuntimeHandle({self.settings!r})"
+
+
+def close_runtime_client(client: Any) -> None:
+    """Close a boto3 client's connections now.
+
+    With urllib3 2, boto3's ``client.close()`` only forgets its connection pools, which then
+    close their sockets when garbage-collected: anything still referring to a pool (an error's
+    traceback, say) keeps its sockets open. Closing the pools first makes closing immediate.
+    """
+    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    managers = [getattr(session, "_manager", None)]
+    managers += list(getattr(session, "_proxy_managers", {}).values())
+    for manager in managers:
+        pools = getattr(manager, "pools", None)
+        if pools is None:
+            continue
+        for key in list(pools.keys()):
+            pool = pools.get(key)
+            if pool is not None:
+                pool.close()
+    client.close()

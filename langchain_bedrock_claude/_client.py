@@ -267,9 +267,8 @@ class AnthropicBedrock(_BaseClient):
         return Stream(session)
 
     def close(self) -> None:
-        """Close the boto3 client's connections."""
-        if self._runtime._client is not None:
-            self._runtime._client.close()
+        """Close the connections of the boto3 client this client built."""
+        self._runtime.close()
 
     def __enter__(self) -> AnthropicBedrock:
         return self
@@ -406,12 +405,11 @@ class AsyncAnthropicBedrock(_BaseClient):
         return AsyncStream(session, self.executor)
 
     async def aclose(self) -> None:
-        """Stop the worker threads and close the boto3 client's connections."""
+        """Stop the worker threads and close the connections of the boto3 client it built."""
         executor, self._executor = self._executor, None
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
-        if self._runtime._client is not None:
-            self._runtime._client.close()
+        self._runtime.close()
 
     async def __aenter__(self) -> AsyncAnthropicBedrock:
         return self

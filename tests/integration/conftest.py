@@ -18,7 +18,10 @@ from langchain_bedrock_claude import (
 )
 from langchain_bedrock_claude.testing import BedrockEmulator
 
-CREDENTIALS = {"access_key": "AKIDEXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
+CREDENTIALS = {
+    "access_key": "AKIDEXAMPLE",
+    "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+}
 FAST_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 LEGACY = "anthropic.claude-v2:1"
@@ -29,7 +32,13 @@ class Twin:
 
     def __init__(self, kind: str, endpoint_url: str, **options: Any) -> None:
         self.kind = kind
-        options = {"region": "us-east-1", "endpoint_url": endpoint_url, "retry_policy": FAST_RETRIES, **CREDENTIALS, **options}
+        options = {
+            "region": "us-east-1",
+            "endpoint_url": endpoint_url,
+            "retry_policy": FAST_RETRIES,
+            **CREDENTIALS,
+            **options,
+        }
         if kind == "sync":
             self.client: Any = AnthropicBedrock(**options)
         else:

@@ -1,0 +1,189 @@
+"""Cancellation, leaks and load with faults sprinkled in: nothing lost, nothing leaked."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import langchain_bedrock_claude as pkg
+from langchain_bedrock_claude import AnthropicBedrock, AsyncAnthropicBedrock
+
+from .conftest import CREDENTIALS, FAST_RETRIES, SONNET_45
+
+
+def _client_sockets(server_port: int) -> int:
+    """Open socket fds of this process, less the emulator's own server-side ones."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    server_side = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == server_port:
+                    server_side.add(fields[9])
+    return len(inodes - server_side)
+
+
+def _wait_until(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        gc.collect()
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+async def test_cancelling_an_async_stream_task_releases_it_promptly(emu):
+    emu.reply([f" w{i}" for i in range(500)], token_latency=0.01)
+    client = AsyncAnthropicBedrock(region="us-east-1", endpoint_url=emu.endpoint_url, **CREDENTIALS)
+    first_piece = asyncio.Event()
+    streams = []
+
+    async def consume() -> None:
+        stream = await client.Completion.create(model=SONNET_45, prompt="hi", stream=True)
+        streams.append(stream)
+        async for _ in stream:
+            first_piece.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(first_piece.wait(), 5)
+    task.cancel()
+    started = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    session = streams[0]._session
+    assert session._body is None
+    # The pump thread wakes from its blocked read and finishes well before the stream would have.
+    assert _wait_until(
+        lambda: (
+            client.executor._work_queue.qsize() == 0
+            and not any(
+                t.name.startswith("bedrock-claude") and getattr(t, "_busy", False)
+                for t in threading.enumerate()
+            )
+        ),
+        2.0,
+    )
+    assert time.monotonic() - started < 2.0
+    emu.reply("still works")
+    assert (
+        await client.Completion.create(model=SONNET_45, prompt="hi")
+    ).completion == "still works"
+    await client.aclose()
+    assert _wait_until(
+        lambda: not [t for t in threading.enumerate() if t.name.startswith("bedrock-claude")]
+    )
+
+
+def test_load_with_faults_loses_nothing_and_leaks_nothing(emu):
+    prompts = [f"question {i}" for i in range(16)]
+    reference = AnthropicBedrock(region="us-east-1", endpoint_url=emu.endpoint_url, **CREDENTIALS)
+    expected = {
+        p: reference.Completion.create(
+            model=SONNET_45, prompt=p, max_tokens_to_sample=60
+        ).completion
+        for p in prompts
+    }
+    reference.close()
+    emu.reset()
+    threads_before = {t.ident for t in threading.enumerate()}
+    sockets_before = _client_sockets(emu.port)
+
+    # Faults go to whichever requests come next: throttles (retried), mid-stream errors,
+    # drops and early ends (before or after the first piece), all mixed into the load.
+    emu.throttle(20)
+    for mode in ("exception", "drop", "early_end", "cut_frame"):
+        emu.interrupt_stream(after_events=1, mode=mode, times=5)
+        emu.interrupt_stream(after_events=5, mode=mode, times=5)
+
+    outcomes: list[tuple[str, str | BaseException]] = []
+    lock = threading.Lock()
+
+    async def async_side() -> None:
+        client = AsyncAnthropicBedrock(
+            region="us-east-1",
+            endpoint_url=emu.endpoint_url,
+            max_connections=256,
+            retry_policy=FAST_RETRIES,
+            **CREDENTIALS,
+        )
+
+        async def one(i: int) -> None:
+            prompt = prompts[i % len(prompts)]
+            try:
+                stream = await client.Completion.create(
+                    model=SONNET_45, prompt=prompt, max_tokens_to_sample=60, stream=True
+                )
+                text = "".join([str(piece) async for piece in stream])
+                assert stream.completion is not None
+                result: str | BaseException = text
+            except BaseException as error:
+                result = error
+            with lock:
+                outcomes.append((prompt, result))
+
+        await asyncio.gather(*(one(i) for i in range(256)))
+        await client.aclose()
+        assert asyncio.all_tasks() == {asyncio.current_task()}
+
+    def sync_one(client: AnthropicBedrock, i: int) -> None:
+        prompt = prompts[i % len(prompts)]
+        try:
+            stream = client.Completion.create(
+                model=SONNET_45, prompt=prompt, max_tokens_to_sample=60, stream=True
+            )
+            result: str | BaseException = "".join(map(str, stream))
+        except BaseException as error:
+            result = error
+        with lock:
+            outcomes.append((prompt, result))
+
+    sync_client = AnthropicBedrock(
+        region="us-east-1",
+        endpoint_url=emu.endpoint_url,
+        max_connections=64,
+        retry_policy=FAST_RETRIES,
+        **CREDENTIALS,
+    )
+    with ThreadPoolExecutor(64) as pool:
+        futures = [pool.submit(sync_one, sync_client, i) for i in range(64)]
+        asyncio.run(async_side())
+        for future in futures:
+            future.result()
+    sync_client.close()
+
+    assert len(outcomes) == 320
+    successes = [(p, r) for p, r in outcomes if isinstance(r, str)]
+    failures = [r for _, r in outcomes if not isinstance(r, str)]
+    assert len(successes) >= 250  # most requests survive; faults before the first piece are retried
+    for prompt, text in successes:
+        assert text == expected[prompt]  # complete and identical to the non-streamed answer
+    for error in failures:
+        assert isinstance(error, pkg.BedrockClaudeError), repr(error)
+        if isinstance(error, pkg.StreamInterruptedError):
+            assert error.partial_text and any(
+                expected[p].startswith(error.partial_text) for p in prompts
+            )
+    assert any(isinstance(error, pkg.StreamInterruptedError) for error in failures)
+
+    assert _wait_until(lambda: {t.ident for t in threading.enumerate()} <= threads_before), [
+        t.name for t in threading.enumerate() if t.ident not in threads_before
+    ]
+    assert _wait_until(lambda: _client_sockets(emu.port) <= sockets_before), (
+        _client_sockets(emu.port),
+        sockets_before,
+    )
