@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._client import AnthropicBedrock, AsyncAnthropicBedrock
+    from ._client import AnthropicBedrock, AsyncAnthropicBedrock, CompletionOptions
     from ._errors import (
         AccessDeniedError,
         APIConnectionError,
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         BedrockClaudeError,
         ConflictError,
         CredentialsError,
+        GuardrailInterventionError,
         InvalidParameterError,
         ModelError,
         ModelNotFoundError,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     )
     from ._model_rules import DEFAULT_MODEL
     from ._models import Completion, CompletionChunk, Usage
+    from ._params import CACHE_POINT
     from ._retry import RetryPolicy
     from ._streaming import AsyncStream, Stream
     from ._version import __version__
@@ -58,6 +60,9 @@ _EXPORTS: dict[str, str] = {
     "BedrockClaudeError": "._errors",
     "ConflictError": "._errors",
     "CredentialsError": "._errors",
+    "GuardrailInterventionError": "._errors",
+    "CACHE_POINT": "._params",
+    "CompletionOptions": "._client",
     "InvalidParameterError": "._errors",
     "ModelError": "._errors",
     "ModelNotFoundError": "._errors",
@@ -99,6 +104,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CACHE_POINT",
     "DEFAULT_MODEL",
     "APIConnectionError",
     "APIStatusError",
@@ -111,8 +117,10 @@ __all__ = [
     "BedrockClaudeError",
     "Completion",
     "CompletionChunk",
+    "CompletionOptions",
     "ConflictError",
     "CredentialsError",
+    "GuardrailInterventionError",
     "InvalidParameterError",
     "ModelError",
     "ModelNotFoundError",

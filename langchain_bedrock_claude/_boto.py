@@ -34,11 +34,13 @@ class ClientSettings:
     access_key: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     session_token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
     profile: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
     timeout: float | tuple[float, float] | None = None
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    verify: bool | str | None = None
 
     def __post_init__(self) -> None:
         if (self.access_key is None) != (self.secret_key is None):
@@ -83,7 +85,7 @@ def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
     from ._version import __version__
 
     install_redaction()
-    for secret in (settings.secret_key, settings.session_token):
+    for secret in (settings.secret_key, settings.session_token, settings.api_key):
         register_secret(secret)
     connect, read = settings.timeouts()
     config = Config(
@@ -101,6 +103,7 @@ def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
             aws_session_token=settings.session_token,
             profile_name=settings.profile,
             region_name=settings.region,
+            botocore_session=_session_with_api_key(settings.api_key),
         )
         # boto3 reads AWS_DEFAULT_REGION; the other AWS SDKs (and Lambda) also set AWS_REGION.
         region = None if session.region_name else os.environ.get("AWS_REGION") or None
@@ -110,7 +113,36 @@ def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
             region_name=region,
             endpoint_url=settings.endpoint_url,
             config=config,
+            verify=settings.verify,
         )
+
+
+class _ApiKeyProvider:
+    """Gives botocore a Bedrock API key as the bearer token, as AWS_BEARER_TOKEN_BEDROCK would."""
+
+    METHOD = "bedrock-api-key"
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def load_token(self, **kwargs: Any) -> Any:
+        from botocore.tokens import FrozenAuthToken
+
+        return FrozenAuthToken(self._api_key)
+
+    def __repr__(self) -> str:
+        return "_ApiKeyProvider(<redacted>)"
+
+
+def _session_with_api_key(api_key: str | None) -> Any:
+    """A botocore session whose token provider returns ``api_key`` (``None``: boto3's own)."""
+    if api_key is None:
+        return None
+    import botocore.session
+
+    session = botocore.session.Session()
+    session.register_component("token_provider", _ApiKeyProvider(api_key))
+    return session
 
 
 class RuntimeHandle:

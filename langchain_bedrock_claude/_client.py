@@ -14,32 +14,139 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal, overload
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 from ._boto import ClientSettings, RuntimeHandle
-from ._errors import BedrockClaudeError, map_aws_errors
+from ._errors import BedrockClaudeError, InvalidParameterError, map_aws_errors
 from ._models import Completion
-from ._params import CREATE_PARAMETERS, DEFAULT_MAX_TOKENS, check_params, reject_unknown
-from ._request import PreparedRequest, completion_from, prepare
+from ._params import (
+    CREATE_PARAMETERS,
+    DEFAULT_MAX_TOKENS,
+    OPTION_NAMES,
+    GuardrailTrace,
+    Latency,
+    ServiceTier,
+    StreamProcessingMode,
+    check_options,
+    check_params,
+    reject_unknown,
+)
+from ._request import (
+    PreparedRequest,
+    check_guardrail,
+    completion_from,
+    count_tokens_kwargs,
+    prepare,
+    reroute,
+)
 from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from ._streaming import AsyncStream, Stream, StreamSession, run_blocking
-from ._types import Api
+from ._types import Api, T
 
-__all__ = ["AnthropicBedrock", "AsyncAnthropicBedrock", "AsyncCompletions", "Completions"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "AnthropicBedrock",
+    "AsyncAnthropicBedrock",
+    "AsyncCompletions",
+    "CompletionOptions",
+    "Completions",
+]
+
+
+class CompletionOptions(TypedDict, total=False):
+    """Options of ``Completion.create`` beyond the bedrock_anthropic parameters."""
+
+    system: str | None
+    """A system prompt."""
+    api: Api | None
+    """Force ``"messages"`` or ``"text_completions"`` instead of routing by model id."""
+    extra_body: Mapping[str, Any] | None
+    """Extra request body fields, sent as given."""
+    guardrail_identifier: str | None
+    """A Bedrock guardrail's id or ARN, applied to the call."""
+    guardrail_version: str | None
+    """The guardrail's version (default ``"DRAFT"``)."""
+    guardrail_trace: GuardrailTrace | None
+    """``"enabled"``, ``"enabled_full"`` or ``"disabled"``: include the guardrail's trace."""
+    guardrail_stream_processing_mode: StreamProcessingMode | None
+    """For streams: ``"sync"`` checks text before it is sent, ``"async"`` in parallel."""
+    raise_on_guardrail_intervention: bool
+    """Raise :class:`GuardrailInterventionError` when a guardrail intervenes."""
+    service_tier: ServiceTier | None
+    """``"priority"``, ``"default"``, ``"flex"`` or ``"reserved"``."""
+    performance_config_latency: Latency | None
+    """``"standard"`` or ``"optimized"`` (latency-optimized inference)."""
+    request_metadata: Mapping[str, str] | None
+    """Tags recorded with the call in invocation logs (e.g. for cost allocation)."""
+    thinking_budget_tokens: int | None
+    """Enable extended thinking with this budget (at least 1024, below max_tokens)."""
+    cache_system: bool
+    """Cache the system prompt (adds ``cache_control`` to it)."""
+
+
+def _checked(kwargs: dict[str, Any], options: Mapping[str, Any], stream: bool) -> PreparedRequest:
+    """Check everything the caller passed and build the request (pure)."""
+    reject_unknown(
+        {key: value for key, value in options.items() if key not in CREATE_PARAMETERS},
+        CREATE_PARAMETERS,
+    )
+    features = check_options(**{key: options[key] for key in OPTION_NAMES if key in options})
+    params = check_params(
+        **kwargs,
+        system=options.get("system"),
+        api=options.get("api"),
+        extra_body=options.get("extra_body"),
+        options=features,
+    )
+    return prepare(params, stream=stream)
+
+
+def _seed_kwargs(
+    model: str,
+    prompt: str,
+    max_tokens_to_sample: int,
+    stop_sequences: Sequence[str] | None,
+    temperature: float | None,
+    top_p: float | None,
+    top_k: int | None,
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "prompt": prompt,
+        "max_tokens": max_tokens_to_sample,
+        "stop_sequences": stop_sequences,
+        "temperature": temperature,
+        "top_p": top_p,
+        "top_k": top_k,
+    }
 
 
 def invoke_once(runtime: RuntimeHandle, request: PreparedRequest) -> Completion:
     """One InvokeModel request, read to the end (blocking)."""
+    with map_aws_errors(request.model_id):
+        client = runtime.get()
     with map_aws_errors(request.model_id, region=runtime.region):
-        response = runtime.get().invoke_model(**request.boto_kwargs())
+        response = client.invoke_model(**request.boto_kwargs())
         request_id = response["ResponseMetadata"].get("RequestId")
         raw = response["body"].read()
         headers = response["ResponseMetadata"].get("HTTPHeaders", {})
     return completion_from(
         request.parse_body(raw, headers), model_id=request.model_id, request_id=request_id
     )
+
+
+def count_once(runtime: RuntimeHandle, request: PreparedRequest) -> int:
+    """One CountTokens request (blocking)."""
+    kwargs = count_tokens_kwargs(request)
+    with map_aws_errors(request.model_id):
+        client = runtime.get()
+    with map_aws_errors(kwargs["modelId"], region=runtime.region):
+        return int(client.count_tokens(**kwargs)["inputTokens"])
 
 
 class _BaseClient:
@@ -53,31 +160,36 @@ class _BaseClient:
         *,
         session_token: str | None = None,
         profile: str | None = None,
+        api_key: str | None = None,
         endpoint_url: str | None = None,
         client: Any | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         timeout: float | tuple[float, float] | None = None,
         max_connections: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        auto_inference_profile: bool = False,
+        verify: bool | str | None = None,
     ) -> None:
         settings = ClientSettings(
             access_key=access_key,
             secret_key=secret_key,
             session_token=session_token,
             profile=profile,
+            api_key=api_key,
             region=region,
             endpoint_url=endpoint_url,
             timeout=timeout,
+            verify=verify,
             **({"max_connections": max_connections} if max_connections is not None else {}),
         )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            from ._errors import InvalidParameterError
-
             raise InvalidParameterError(
                 f"'max_retries' must be an integer of at least 0 (got {max_retries!r})."
             )
         self._runtime = RuntimeHandle(settings, client)
         self._policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.auto_inference_profile = auto_inference_profile
+        """Retry once with the inference profile Bedrock asks for (on-demand not supported)."""
 
     @property
     def max_retries(self) -> int:
@@ -89,9 +201,16 @@ class _BaseClient:
         """The underlying boto3 ``bedrock-runtime`` client (built on first access)."""
         return self._runtime.get()
 
-    def _prepare(self, kwargs: dict[str, Any], unknown: Mapping[str, object]) -> PreparedRequest:
-        reject_unknown(unknown, CREATE_PARAMETERS)
-        return prepare(check_params(**kwargs))
+    def _next_try(
+        self, request: PreparedRequest, error: BedrockClaudeError, attempt: int, rerouted: bool
+    ) -> tuple[PreparedRequest, float] | None:
+        """The request to send next and the wait before it, or ``None`` to give up."""
+        if not rerouted:
+            other = reroute(request, error, enabled=self.auto_inference_profile)
+            if other is not None:
+                return other, 0.0
+        delay = self._policy.delay(error, attempt)
+        return None if delay is None else (request, delay)
 
     def __repr__(self) -> str:
         settings = self._runtime.settings
@@ -99,32 +218,6 @@ class _BaseClient:
             f"{type(self).__name__}(region={self._runtime.region!r}, "
             f"endpoint_url={settings.endpoint_url!r}, max_retries={self.max_retries})"
         )
-
-
-def _create_kwargs(
-    model: str,
-    prompt: str,
-    max_tokens_to_sample: int,
-    stop_sequences: Sequence[str] | None,
-    temperature: float | None,
-    top_p: float | None,
-    top_k: int | None,
-    system: str | None,
-    api: Api | None,
-    extra_body: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "model": model,
-        "prompt": prompt,
-        "max_tokens": max_tokens_to_sample,
-        "stop_sequences": stop_sequences,
-        "temperature": temperature,
-        "top_p": top_p,
-        "top_k": top_k,
-        "system": system,
-        "api": api,
-        "extra_body": extra_body,
-    }
 
 
 class Completions:
@@ -145,10 +238,7 @@ class Completions:
         top_p: float | None = ...,
         top_k: int | None = ...,
         stream: Literal[False] = ...,
-        system: str | None = ...,
-        api: Api | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        **unknown: object,
+        **options: Unpack[CompletionOptions],
     ) -> Completion: ...
 
     @overload
@@ -163,10 +253,7 @@ class Completions:
         top_p: float | None = ...,
         top_k: int | None = ...,
         stream: Literal[True],
-        system: str | None = ...,
-        api: Api | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        **unknown: object,
+        **options: Unpack[CompletionOptions],
     ) -> Stream: ...
 
     def create(
@@ -180,10 +267,7 @@ class Completions:
         top_p: float | None = None,
         top_k: int | None = None,
         stream: bool = False,
-        system: str | None = None,
-        api: Api | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        **unknown: object,
+        **options: Unpack[CompletionOptions],
     ) -> Completion | Stream:
         r"""Complete ``prompt`` with ``model``; with ``stream=True``, yield pieces as they arrive.
 
@@ -196,30 +280,17 @@ class Completions:
             top_p: Nucleus sampling, 0-1 (sent only if set).
             top_k: Sample only from the top K tokens, 0-500 (sent only if set).
             stream: Return a :class:`Stream` of pieces instead of a :class:`Completion`.
-            system: A system prompt.
-            api: Force ``"messages"`` or ``"text_completions"`` instead of routing by model id.
-            extra_body: Extra request body fields, sent as given.
-            **unknown: Rejected with a clear error (they catch typos).
+            **options: :class:`CompletionOptions` (system prompt, guardrails, service tier,
+                thinking, caching, ...); anything else is refused with a clear error.
 
         Raises:
             InvalidParameterError: an argument is wrong, before any request is sent.
             BedrockClaudeError: a subclass says what Bedrock or the network did.
         """
-        request = self._client._prepare(
-            _create_kwargs(
-                model,
-                prompt,
-                max_tokens_to_sample,
-                stop_sequences,
-                temperature,
-                top_p,
-                top_k,
-                system,
-                api,
-                extra_body,
-            ),
-            unknown,
+        seed = _seed_kwargs(
+            model, prompt, max_tokens_to_sample, stop_sequences, temperature, top_p, top_k
         )
+        request = _checked(seed, options, stream)
         if stream:
             return self._client._open_stream(request)
         return self._client._invoke(request)
@@ -235,6 +306,8 @@ class AnthropicBedrock(_BaseClient):
         region: AWS region; else the profile's or the environment's.
         session_token: Session token for temporary credentials.
         profile: A named profile from ``~/.aws/config``.
+        api_key: A Bedrock API key (bearer token) instead of SigV4 credentials; boto3 also
+            reads ``AWS_BEARER_TOKEN_BEDROCK``.
         endpoint_url: Another endpoint (a VPC endpoint, the emulator); boto3's
             ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` / ``AWS_ENDPOINT_URL`` are honoured too.
         client: A ready boto3 ``bedrock-runtime`` client to use instead of building one.
@@ -242,6 +315,9 @@ class AnthropicBedrock(_BaseClient):
         timeout: Seconds for connect and read, or a ``(connect, read)`` pair.
         max_connections: HTTP connections kept open (default 64).
         retry_policy: Full control over retries and backoff.
+        auto_inference_profile: When Bedrock answers that a model needs an inference
+            profile, retry once with the profile of the client's region.
+        verify: TLS verification: ``False``, or a CA bundle path (boto3's ``verify``).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -249,22 +325,51 @@ class AnthropicBedrock(_BaseClient):
         self.Completion = Completions(self)
         """``Completion.create(...)``, as in bedrock_anthropic."""
 
-    def _invoke(self, request: PreparedRequest) -> Completion:
-        attempt = 0
+    def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
+        """``call(request)``, retried (and rerouted) as the policy says; waits by sleeping."""
+        attempt, rerouted = 0, False
         while True:
             try:
-                return invoke_once(self._runtime, request)
+                return call(request)
             except BedrockClaudeError as error:
-                delay = self._policy.delay(error, attempt)
-                if delay is None:
+                following = self._next_try(request, error, attempt, rerouted)
+                if following is None:
                     raise
-                attempt += 1
+                rerouted = rerouted or following[0] is not request
+                request, delay = following
+                attempt += delay > 0
                 time.sleep(delay)
 
+    def _invoke(self, request: PreparedRequest) -> Completion:
+        completion = self._retrying(request, lambda sent: invoke_once(self._runtime, sent))
+        check_guardrail(request, completion)
+        return completion
+
     def _open_stream(self, request: PreparedRequest) -> Stream:
-        session = StreamSession(self._runtime, request, self._policy)
+        session = StreamSession(
+            self._runtime, request, self._policy, auto_inference_profile=self.auto_inference_profile
+        )
         session.open()
         return Stream(session)
+
+    def count_tokens(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        max_tokens_to_sample: int = DEFAULT_MAX_TOKENS,
+        **options: Unpack[CompletionOptions],
+    ) -> int:
+        """Count the input tokens ``prompt`` would use, with Bedrock's CountTokens operation.
+
+        The body counted is the one ``Completion.create`` would send with the same arguments.
+
+        Raises:
+            InvalidParameterError: the model does not support CountTokens (before any request).
+        """
+        seed = _seed_kwargs(model, prompt, max_tokens_to_sample, None, None, None, None)
+        request = _checked(seed, options, False)
+        return self._retrying(request, lambda sent: count_once(self._runtime, sent))
 
     def close(self) -> None:
         """Close the connections of the boto3 client this client built."""
@@ -295,10 +400,7 @@ class AsyncCompletions:
         top_p: float | None = ...,
         top_k: int | None = ...,
         stream: Literal[False] = ...,
-        system: str | None = ...,
-        api: Api | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        **unknown: object,
+        **options: Unpack[CompletionOptions],
     ) -> Completion: ...
 
     @overload
@@ -313,10 +415,7 @@ class AsyncCompletions:
         top_p: float | None = ...,
         top_k: int | None = ...,
         stream: Literal[True],
-        system: str | None = ...,
-        api: Api | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        **unknown: object,
+        **options: Unpack[CompletionOptions],
     ) -> AsyncStream: ...
 
     async def create(
@@ -330,27 +429,13 @@ class AsyncCompletions:
         top_p: float | None = None,
         top_k: int | None = None,
         stream: bool = False,
-        system: str | None = None,
-        api: Api | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        **unknown: object,
+        **options: Unpack[CompletionOptions],
     ) -> Completion | AsyncStream:
         """The async twin of :meth:`Completions.create`; streams are ``async for`` iterators."""
-        request = self._client._prepare(
-            _create_kwargs(
-                model,
-                prompt,
-                max_tokens_to_sample,
-                stop_sequences,
-                temperature,
-                top_p,
-                top_k,
-                system,
-                api,
-                extra_body,
-            ),
-            unknown,
+        seed = _seed_kwargs(
+            model, prompt, max_tokens_to_sample, stop_sequences, temperature, top_p, top_k
         )
+        request = _checked(seed, options, stream)
         if stream:
             return await self._client._open_stream(request)
         return await self._client._invoke(request)
@@ -380,29 +465,50 @@ class AsyncAnthropicBedrock(_BaseClient):
             )
         return self._executor
 
-    async def _invoke(self, request: PreparedRequest) -> Completion:
-        attempt = 0
+    async def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
+        """``call(request)`` on a worker thread, retried as the policy says; waits on the loop."""
+        attempt, rerouted = 0, False
         while True:
             try:
-                result: Completion = await run_blocking(
-                    self.executor, lambda: invoke_once(self._runtime, request)
-                )
+                result: T = await run_blocking(self.executor, partial(call, request))
                 return result
             except BedrockClaudeError as error:
-                delay = self._policy.delay(error, attempt)
-                if delay is None:
+                following = self._next_try(request, error, attempt, rerouted)
+                if following is None:
                     raise
-                attempt += 1
+                rerouted = rerouted or following[0] is not request
+                request, delay = following
+                attempt += delay > 0
                 await asyncio.sleep(delay)
 
+    async def _invoke(self, request: PreparedRequest) -> Completion:
+        completion = await self._retrying(request, lambda sent: invoke_once(self._runtime, sent))
+        check_guardrail(request, completion)
+        return completion
+
     async def _open_stream(self, request: PreparedRequest) -> AsyncStream:
-        session = StreamSession(self._runtime, request, self._policy)
+        session = StreamSession(
+            self._runtime, request, self._policy, auto_inference_profile=self.auto_inference_profile
+        )
         try:
             await run_blocking(self.executor, session.open)
         except asyncio.CancelledError:
             session.close()
             raise
         return AsyncStream(session, self.executor)
+
+    async def count_tokens(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        max_tokens_to_sample: int = DEFAULT_MAX_TOKENS,
+        **options: Unpack[CompletionOptions],
+    ) -> int:
+        """The async twin of :meth:`AnthropicBedrock.count_tokens`."""
+        seed = _seed_kwargs(model, prompt, max_tokens_to_sample, None, None, None, None)
+        request = _checked(seed, options, False)
+        return await self._retrying(request, lambda sent: count_once(self._runtime, sent))
 
     async def aclose(self) -> None:
         """Stop the worker threads and close the connections of the boto3 client it built."""

@@ -21,6 +21,7 @@ BedrockClaudeError                   root of everything this package raises
 │   ├── ConflictError                400: a conflicting operation is in progress
 │   └── ServiceError                 500: internal error (retried)
 │       └── ServiceUnavailableError  503: service unavailable (retried)
+├── GuardrailInterventionError      a guardrail intervened (raise_on_guardrail_intervention=True)
 └── StreamInterruptedError           a stream broke after text was delivered: carries partial_text
 ```
 
@@ -50,6 +51,7 @@ __all__ = [
     "BedrockClaudeError",
     "ConflictError",
     "CredentialsError",
+    "GuardrailInterventionError",
     "InvalidParameterError",
     "ModelError",
     "ModelNotFoundError",
@@ -203,6 +205,20 @@ class ServiceError(APIStatusError):
 
 class ServiceUnavailableError(ServiceError):
     """Bedrock is temporarily unavailable; retried with backoff up to ``max_retries``."""
+
+
+class GuardrailInterventionError(BedrockClaudeError):
+    """A Bedrock guardrail intervened; raised only with ``raise_on_guardrail_intervention``.
+
+    ``completion`` holds the guardrail's replacement text and ``trace`` its trace, if enabled.
+    """
+
+    def __init__(self, message: str, *, completion: str = "", trace: Any = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.completion = completion
+        """The text Bedrock returned in place of the model's (the guardrail's message)."""
+        self.trace = trace
+        """The guardrail trace (``amazon-bedrock-trace``), when tracing was enabled."""
 
 
 class StreamInterruptedError(BedrockClaudeError):

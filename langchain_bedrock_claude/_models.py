@@ -115,6 +115,8 @@ class CompletionChunk:
     """Set on the last piece: the AWS request id."""
     usage: Usage | None = None
     """Set on the last piece: token usage of the whole stream."""
+    metadata: dict[str, Any] | None = None
+    """Set on the last piece: anything else Bedrock reported (latency, guardrail action)."""
 
     @property
     def is_final(self) -> bool:

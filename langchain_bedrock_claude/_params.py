@@ -10,13 +10,20 @@ import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ._errors import InvalidParameterError
 from ._routing import ModelRef, resolve_model
 from ._types import Api
 
-__all__ = ["DEFAULT_MAX_TOKENS", "CompletionParams", "check_params"]
+__all__ = [
+    "CACHE_POINT",
+    "DEFAULT_MAX_TOKENS",
+    "CompletionParams",
+    "InvocationOptions",
+    "check_options",
+    "check_params",
+]
 
 DEFAULT_MAX_TOKENS = 256
 """``max_tokens_to_sample``'s default, as in the bedrock_anthropic documentation."""
@@ -38,7 +45,133 @@ CREATE_PARAMETERS = (
     "system",
     "api",
     "extra_body",
+    "guardrail_identifier",
+    "guardrail_version",
+    "guardrail_trace",
+    "guardrail_stream_processing_mode",
+    "raise_on_guardrail_intervention",
+    "service_tier",
+    "performance_config_latency",
+    "request_metadata",
+    "thinking_budget_tokens",
+    "cache_system",
 )
+OPTION_NAMES = CREATE_PARAMETERS[CREATE_PARAMETERS.index("guardrail_identifier") :]
+"""The parameters that make up :class:`InvocationOptions`."""
+
+
+ServiceTier = Literal["priority", "default", "flex", "reserved"]
+Latency = Literal["standard", "optimized"]
+GuardrailTrace = Literal["enabled", "disabled", "enabled_full"]
+StreamProcessingMode = Literal["sync", "async"]
+
+_SERVICE_TIERS = ("priority", "default", "flex", "reserved")
+_LATENCIES = ("standard", "optimized")
+_GUARDRAIL_TRACES = ("enabled", "disabled", "enabled_full")
+_STREAM_MODES = ("sync", "async")
+MIN_THINKING_BUDGET = 1024
+"""The smallest ``budget_tokens`` Claude accepts for extended thinking."""
+_MIN_THINKING_TOP_P = 0.95  # with thinking, top_p may only be set between 0.95 and 1
+MAX_CACHE_POINTS = 4
+"""The most ``cache_control`` breakpoints one request may carry."""
+CACHE_POINT = "<|cache_point|>"
+"""Put this in a prompt to cache everything before it (the prompt cache's breakpoint)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InvocationOptions:
+    """Bedrock features beyond the sampling parameters: guardrails, tiers, thinking, caching."""
+
+    guardrail_identifier: str | None = None
+    guardrail_version: str | None = None
+    guardrail_trace: GuardrailTrace | None = None
+    guardrail_stream_processing_mode: StreamProcessingMode | None = None
+    raise_on_guardrail_intervention: bool = False
+    service_tier: ServiceTier | None = None
+    performance_config_latency: Latency | None = None
+    request_metadata: Mapping[str, str] | None = None
+    thinking_budget_tokens: int | None = None
+    cache_system: bool = False
+
+
+def _choice(name: str, value: object, choices: tuple[str, ...]) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise InvalidParameterError(
+            f"{name!r} must be one of {', '.join(map(repr, choices))} (got {value!r})."
+        )
+    return value.lower()
+
+
+def check_options(
+    *,
+    guardrail_identifier: object = None,
+    guardrail_version: object = None,
+    guardrail_trace: object = None,
+    guardrail_stream_processing_mode: object = None,
+    raise_on_guardrail_intervention: object = False,
+    service_tier: object = None,
+    performance_config_latency: object = None,
+    request_metadata: object = None,
+    thinking_budget_tokens: object = None,
+    cache_system: object = False,
+) -> InvocationOptions:
+    """Check the feature options; raise :class:`InvalidParameterError` if one is wrong."""
+    for name, text in (
+        ("guardrail_identifier", guardrail_identifier),
+        ("guardrail_version", guardrail_version),
+    ):
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise InvalidParameterError(f"{name!r} must be a non-empty string (got {text!r}).")
+    guarded = guardrail_identifier is not None
+    for name, value in (
+        ("guardrail_version", guardrail_version),
+        ("guardrail_trace", guardrail_trace),
+        ("guardrail_stream_processing_mode", guardrail_stream_processing_mode),
+        ("raise_on_guardrail_intervention", raise_on_guardrail_intervention or None),
+    ):
+        if value is not None and not guarded:
+            raise InvalidParameterError(
+                f"{name!r} needs a guardrail: set 'guardrail_identifier' too (got {name}="
+                f"{value!r} without one)."
+            )
+    if request_metadata is not None and (
+        not isinstance(request_metadata, Mapping)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in request_metadata.items())
+    ):
+        raise InvalidParameterError(
+            "'request_metadata' must be a mapping of strings to strings "
+            f"(got {request_metadata!r})."
+        )
+    for name, flag in (
+        ("raise_on_guardrail_intervention", raise_on_guardrail_intervention),
+        ("cache_system", cache_system),
+    ):
+        if not isinstance(flag, bool):
+            raise InvalidParameterError(f"{name!r} must be True or False (got {flag!r}).")
+    budget = (
+        None
+        if thinking_budget_tokens is None
+        else _integer("thinking_budget_tokens", thinking_budget_tokens, MIN_THINKING_BUDGET, None)
+    )
+    return InvocationOptions(
+        guardrail_identifier=guardrail_identifier,  # type: ignore[arg-type]
+        guardrail_version=guardrail_version  # type: ignore[arg-type]
+        or ("DRAFT" if guarded else None),
+        guardrail_trace=_choice("guardrail_trace", guardrail_trace, _GUARDRAIL_TRACES),
+        guardrail_stream_processing_mode=_choice(
+            "guardrail_stream_processing_mode", guardrail_stream_processing_mode, _STREAM_MODES
+        ),
+        raise_on_guardrail_intervention=bool(raise_on_guardrail_intervention),
+        service_tier=_choice("service_tier", service_tier, _SERVICE_TIERS),
+        performance_config_latency=_choice(
+            "performance_config_latency", performance_config_latency, _LATENCIES
+        ),
+        request_metadata=None if request_metadata is None else dict(request_metadata),
+        thinking_budget_tokens=budget,
+        cache_system=bool(cache_system),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +187,7 @@ class CompletionParams:
     top_k: int | None = None
     system: str | None = None
     extra_body: Mapping[str, Any] = field(default_factory=dict)
+    options: InvocationOptions = field(default_factory=InvocationOptions)
 
     @property
     def model_id(self) -> str:
@@ -135,6 +269,7 @@ def check_params(
     system: object = None,
     api: Api | None = None,
     extra_body: Mapping[str, Any] | None = None,
+    options: InvocationOptions | None = None,
     max_tokens_name: str = "max_tokens_to_sample",
 ) -> CompletionParams:
     """Check every argument and the model's rules; raise :class:`InvalidParameterError` if wrong.
@@ -170,12 +305,14 @@ def check_params(
         top_k=None if top_k is None else int(_integer("top_k", top_k, *_TOP_K_RANGE)),
         system=system or None,
         extra_body=dict(extra_body or {}),
+        options=options or InvocationOptions(),
     )
-    _check_model_rules(params)
+    _check_model_rules(params, max_tokens_name)
     return params
 
 
-def _check_model_rules(params: CompletionParams) -> None:
+def _check_model_rules(params: CompletionParams, max_tokens_name: str) -> None:
+    _check_features(params, max_tokens_name)
     rules = params.model.rules
     if rules is None:
         return  # Unknown to the table: send as asked, and let Bedrock's answer speak.
@@ -201,4 +338,55 @@ def _check_model_rules(params: CompletionParams) -> None:
         raise InvalidParameterError(
             f"{params.model_id} accepts 'temperature' or 'top_p' but not both "
             f"(got temperature={params.temperature!r}, top_p={params.top_p!r}); remove one."
+        )
+
+
+def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
+    options = params.options
+    legacy = params.api == "text_completions"
+    budget = options.thinking_budget_tokens
+    caching = options.cache_system or CACHE_POINT in params.prompt
+    if legacy and (budget is not None or caching):
+        feature = "extended thinking" if budget is not None else "prompt caching"
+        raise InvalidParameterError(
+            f"{feature} needs the Messages API; {params.model_id} speaks the legacy Text "
+            "Completions API. Use a current Claude model."
+        )
+    if options.cache_system and not params.system:
+        raise InvalidParameterError("'cache_system' needs a 'system' prompt to cache.")
+    points = params.prompt.count(CACHE_POINT) + int(options.cache_system)
+    if points > MAX_CACHE_POINTS:
+        raise InvalidParameterError(
+            f"at most {MAX_CACHE_POINTS} cache points per request (got {points}: "
+            f"{params.prompt.count(CACHE_POINT)} {CACHE_POINT!r} markers"
+            + (" and cache_system" if options.cache_system else "")
+            + ")."
+        )
+    if budget is None:
+        return
+    rules = params.model.rules
+    if rules is not None and not rules.thinking:
+        raise InvalidParameterError(
+            f"{params.model_id} does not support extended thinking; use Claude 3.7 Sonnet or a "
+            "Claude 4 model, or remove 'thinking_budget_tokens'."
+        )
+    if params.max_tokens <= budget:
+        raise InvalidParameterError(
+            f"{max_tokens_name!r} must exceed 'thinking_budget_tokens' (got {max_tokens_name}="
+            f"{params.max_tokens}, thinking_budget_tokens={budget})."
+        )
+    forbidden = [
+        name
+        for name, value in (("temperature", params.temperature), ("top_k", params.top_k))
+        if value is not None
+    ]
+    if forbidden:
+        raise InvalidParameterError(
+            f"extended thinking does not work with {' or '.join(map(repr, forbidden))}; remove "
+            f"{'them' if len(forbidden) > 1 else 'it'} or 'thinking_budget_tokens'."
+        )
+    if params.top_p is not None and params.top_p < _MIN_THINKING_TOP_P:
+        raise InvalidParameterError(
+            f"with extended thinking 'top_p' must be between {_MIN_THINKING_TOP_P} and 1 "
+            f"(got {params.top_p})."
         )

@@ -7,17 +7,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ._errors import (
+    BedrockClaudeError,
+    GuardrailInterventionError,
+    InvalidParameterError,
+    OnDemandNotSupportedError,
+)
 from ._formats import ParsedResponse, format_for
-from ._formats._common import StreamParser
+from ._formats._common import GUARDRAIL_CONFIG, GUARDRAIL_INTERVENED, StreamParser
 from ._models import Completion, CompletionChunk
 from ._params import CompletionParams
+from ._routing import resolve_model
 
-__all__ = ["PreparedRequest", "completion_from", "final_chunk", "prepare"]
+__all__ = [
+    "PreparedRequest",
+    "check_guardrail",
+    "completion_from",
+    "count_tokens_kwargs",
+    "final_chunk",
+    "prepare",
+    "reroute",
+]
 
 _JSON = "application/json"
+_STREAM_MODES = {"sync": "SYNCHRONOUS", "async": "ASYNCHRONOUS"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +42,7 @@ class PreparedRequest:
 
     params: CompletionParams
     body: bytes
+    stream: bool = False
 
     @property
     def model_id(self) -> str:
@@ -34,12 +51,26 @@ class PreparedRequest:
 
     def boto_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``invoke_model`` / ``invoke_model_with_response_stream``."""
-        return {
+        options = self.params.options
+        kwargs: dict[str, Any] = {
             "modelId": self.params.model_id,
             "body": self.body,
             "contentType": _JSON,
             "accept": _JSON,
         }
+        if options.guardrail_identifier is not None:
+            kwargs["guardrailIdentifier"] = options.guardrail_identifier
+            kwargs["guardrailVersion"] = options.guardrail_version
+        if options.guardrail_trace is not None:
+            kwargs["trace"] = options.guardrail_trace.upper()
+        if options.service_tier is not None:
+            kwargs["serviceTier"] = options.service_tier
+        if options.performance_config_latency is not None:
+            kwargs["performanceConfigLatency"] = options.performance_config_latency
+        if options.request_metadata is not None:
+            # Bedrock takes the tags as a JSON object in the X-Amzn-Bedrock-Request-Metadata header.
+            kwargs["requestMetadata"] = json.dumps(options.request_metadata, separators=(",", ":"))
+        return kwargs
 
     def new_parser(self) -> StreamParser:
         """A fresh parser for this request's stream events."""
@@ -54,10 +85,50 @@ class PreparedRequest:
         return parsed
 
 
-def prepare(params: CompletionParams) -> PreparedRequest:
+def prepare(params: CompletionParams, *, stream: bool = False) -> PreparedRequest:
     """Build the request body (compact JSON) for the API the model speaks."""
     body = format_for(params.api).build_body(params)
-    return PreparedRequest(params, json.dumps(body, separators=(",", ":")).encode())
+    mode = params.options.guardrail_stream_processing_mode
+    if stream and mode is not None:
+        body[GUARDRAIL_CONFIG] = {"streamProcessingMode": _STREAM_MODES[mode]}
+    return PreparedRequest(params, json.dumps(body, separators=(",", ":")).encode(), stream)
+
+
+def reroute(
+    request: PreparedRequest, error: BedrockClaudeError, *, enabled: bool
+) -> PreparedRequest | None:
+    """With ``auto_inference_profile``: the request sent to the profile Bedrock asked for."""
+    if not enabled or not isinstance(error, OnDemandNotSupportedError):
+        return None
+    suggested = error.suggested_model_id
+    if suggested is None or suggested == request.model_id:
+        return None
+    params = request.params
+    model = resolve_model(suggested, params.model.api)
+    return replace(request, params=replace(params, model=model))
+
+
+def _base_model_id(params: CompletionParams) -> str:
+    """CountTokens takes the foundation model's id, not an inference profile's."""
+    model = params.model
+    identifier = (
+        model.model_id.rsplit("/", 1)[-1] if model.model_id.startswith("arn:") else (model.model_id)
+    )
+    if model.geo and identifier.startswith(f"{model.geo}."):
+        return identifier[len(model.geo) + 1 :]
+    return identifier if model.family is not None else model.model_id
+
+
+def count_tokens_kwargs(request: PreparedRequest) -> dict[str, Any]:
+    """Arguments for ``count_tokens``: the same body InvokeModel would get."""
+    params = request.params
+    rules = params.model.rules
+    if params.api != "messages" or (rules is not None and not rules.count_tokens):
+        raise InvalidParameterError(
+            f"{params.model_id} does not support Bedrock's CountTokens; it works with Claude "
+            "3.5 Haiku, 3.5 Sonnet v2, 3.7 Sonnet and the Claude 4 models."
+        )
+    return {"modelId": _base_model_id(params), "input": {"invokeModel": {"body": request.body}}}
 
 
 def completion_from(parsed: ParsedResponse, *, model_id: str, request_id: str | None) -> Completion:
@@ -75,6 +146,23 @@ def completion_from(parsed: ParsedResponse, *, model_id: str, request_id: str | 
     )
 
 
+def check_guardrail(request: PreparedRequest, completion: Completion) -> None:
+    """Raise :class:`GuardrailInterventionError` if asked to and a guardrail intervened."""
+    if (
+        completion.stop_reason == GUARDRAIL_INTERVENED
+        and request.params.options.raise_on_guardrail_intervention
+    ):
+        raise GuardrailInterventionError(
+            f"Guardrail {request.params.options.guardrail_identifier!r} intervened; Bedrock "
+            f"answered with the guardrail's message: {completion.completion!r}. Change the "
+            "prompt, or the guardrail's policies.",
+            completion=completion.completion,
+            trace=completion.metadata.get("guardrail_trace"),
+            model_id=completion.model_id,
+            request_id=completion.request_id,
+        )
+
+
 def final_chunk(completion: Completion) -> CompletionChunk:
     """The last, text-less piece of a stream, carrying the stream's metadata."""
     return CompletionChunk(
@@ -85,4 +173,5 @@ def final_chunk(completion: Completion) -> CompletionChunk:
         model=completion.model,
         request_id=completion.request_id,
         usage=completion.usage,
+        metadata=completion.metadata,
     )

@@ -28,7 +28,7 @@ from ._errors import (
     map_aws_errors,
 )
 from ._models import Completion, CompletionChunk, Usage
-from ._request import PreparedRequest, completion_from, final_chunk
+from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk, reroute
 from ._retry import RetryPolicy
 
 __all__ = ["AsyncStream", "Stream", "StreamSession"]
@@ -42,11 +42,17 @@ class StreamSession:
     """The blocking core shared by :class:`Stream` and :class:`AsyncStream`."""
 
     def __init__(
-        self, runtime: RuntimeHandle, request: PreparedRequest, policy: RetryPolicy
+        self,
+        runtime: RuntimeHandle,
+        request: PreparedRequest,
+        policy: RetryPolicy,
+        *,
+        auto_inference_profile: bool = False,
     ) -> None:
         self._runtime = runtime
         self._request = request
         self._policy = policy
+        self._auto_profile = auto_inference_profile
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._body: Any = None
@@ -75,14 +81,24 @@ class StreamSession:
 
     def open(self) -> None:
         """Send the request and wait for the response headers, retrying transient failures."""
-        kwargs = self._request.boto_kwargs()
+        rerouted = False
         while True:
             if self._closed.is_set():
                 raise _StreamClosed("the stream was closed", model_id=self.model_id)
             try:
+                with map_aws_errors(self.model_id):
+                    client = self._runtime.get()
                 with map_aws_errors(self.model_id, region=self._runtime.region):
-                    response = self._runtime.get().invoke_model_with_response_stream(**kwargs)
+                    response = client.invoke_model_with_response_stream(
+                        **self._request.boto_kwargs()
+                    )
             except BedrockClaudeError as error:
+                other = (
+                    None if rerouted else reroute(self._request, error, enabled=self._auto_profile)
+                )
+                if other is not None:
+                    self._request, rerouted = other, True
+                    continue
                 self._retry_or_raise(error)
                 continue
             with self._lock:
@@ -138,6 +154,7 @@ class StreamSession:
                 self.completion = completion_from(
                     parser.result(), model_id=self.model_id, request_id=self.request_id
                 )
+                check_guardrail(self._request, self.completion)
                 yield final_chunk(self.completion)
                 return
         finally:

@@ -23,10 +23,20 @@ from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr, model_validator
 
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
-from ._client import AnthropicBedrock, AsyncAnthropicBedrock
+from ._client import AnthropicBedrock, AsyncAnthropicBedrock, count_once
 from ._model_rules import DEFAULT_MODEL
 from ._models import Completion, CompletionChunk, Usage
-from ._params import check_params, reject_unknown
+from ._params import (
+    OPTION_NAMES,
+    GuardrailTrace,
+    InvocationOptions,
+    Latency,
+    ServiceTier,
+    StreamProcessingMode,
+    check_options,
+    check_params,
+    reject_unknown,
+)
 from ._request import PreparedRequest, prepare
 from ._retry import DEFAULT_MAX_RETRIES
 from ._types import Api
@@ -36,7 +46,15 @@ __all__ = ["BedrockClaude"]
 DEFAULT_LLM_MAX_TOKENS = 1024
 """``max_tokens`` when none is set (LangChain's Anthropic integrations use the same)."""
 
-_CALL_OPTIONS = ("max_tokens", "temperature", "top_p", "top_k", "system", "model_kwargs")
+_CALL_OPTIONS = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "system",
+    "model_kwargs",
+    *OPTION_NAMES,
+)
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -47,6 +65,7 @@ def generation_info(completion: Completion | CompletionChunk) -> dict[str, Any]:
     """What a finished call or stream reports in ``generation_info``."""
     usage = completion.usage or Usage()
     return {
+        **(completion.metadata or {}),
         "stop_reason": completion.stop_reason,
         "stop_sequence": completion.stop_sequence,
         "model_id": completion.model_id,
@@ -121,6 +140,35 @@ class BedrockClaude(LLM):
     """Stream under the hood in ``invoke`` too, so callback handlers see every token."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra request body fields, sent as given."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_BEARER_TOKEN_BEDROCK", default=None)
+    )
+    """A Bedrock API key (bearer token) instead of SigV4 keys (default:
+    ``AWS_BEARER_TOKEN_BEDROCK``)."""
+    verify: bool | str | None = None
+    """TLS verification: ``False``, or the path of a CA bundle."""
+    guardrail_identifier: str | None = None
+    """A Bedrock guardrail's id or ARN, applied to every call."""
+    guardrail_version: str | None = None
+    """The guardrail's version (default ``"DRAFT"``)."""
+    guardrail_trace: GuardrailTrace | None = None
+    """``"enabled"``, ``"enabled_full"`` or ``"disabled"``: include the guardrail's trace."""
+    guardrail_stream_processing_mode: StreamProcessingMode | None = None
+    """For streams: ``"sync"`` checks text before it is sent, ``"async"`` in parallel."""
+    raise_on_guardrail_intervention: bool = False
+    """Raise :class:`GuardrailInterventionError` instead of returning the guardrail's text."""
+    service_tier: ServiceTier | None = None
+    """``"priority"``, ``"default"``, ``"flex"`` or ``"reserved"``."""
+    performance_config_latency: Latency | None = None
+    """``"standard"`` or ``"optimized"`` (latency-optimized inference)."""
+    request_metadata: dict[str, str] | None = None
+    """Tags recorded with each call in invocation logs (e.g. for cost allocation)."""
+    thinking_budget_tokens: int | None = None
+    """Enable extended thinking with this budget (at least 1024, below ``max_tokens``)."""
+    cache_system: bool = False
+    """Cache the system prompt (prompt caching)."""
+    auto_inference_profile: bool = False
+    """When Bedrock says a model needs an inference profile, retry once with it."""
 
     @model_validator(mode="after")
     def _check(self) -> BedrockClaude:
@@ -136,10 +184,16 @@ class BedrockClaude(LLM):
             system=self.system,
             api=self.api,
             extra_body=self.model_kwargs,
+            options=self._options({}),
             max_tokens_name="max_tokens",
         )
         self._settings()
         return self
+
+    def _options(self, overrides: Mapping[str, Any]) -> InvocationOptions:
+        return check_options(
+            **{name: overrides.get(name, getattr(self, name)) for name in OPTION_NAMES}
+        )
 
     # --- LangChain identity -------------------------------------------------------------------
 
@@ -194,6 +248,7 @@ class BedrockClaude(LLM):
             "aws_access_key_id": "AWS_ACCESS_KEY_ID",
             "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
             "aws_session_token": "AWS_SESSION_TOKEN",
+            "api_key": "AWS_BEARER_TOKEN_BEDROCK",
         }
 
     # --- clients --------------------------------------------------------------------------------
@@ -207,11 +262,13 @@ class BedrockClaude(LLM):
             access_key=_secret(self.aws_access_key_id) if use_keys else None,
             secret_key=_secret(self.aws_secret_access_key) if use_keys else None,
             session_token=_secret(self.aws_session_token) if use_keys else None,
+            api_key=_secret(self.api_key),
             profile=self.credentials_profile_name,
             region=self.region_name,
             endpoint_url=self.endpoint_url,
             timeout=self.timeout,
             max_connections=self.max_connections or DEFAULT_MAX_CONNECTIONS,
+            verify=self.verify,
         )
 
     @cached_property
@@ -220,13 +277,17 @@ class BedrockClaude(LLM):
 
     @cached_property
     def _sync_client(self) -> AnthropicBedrock:
-        client = AnthropicBedrock(max_retries=self.max_retries)
+        client = AnthropicBedrock(
+            max_retries=self.max_retries, auto_inference_profile=self.auto_inference_profile
+        )
         client._runtime = self._runtime  # one boto3 client and pool for both twins
         return client
 
     @cached_property
     def _async_client(self) -> AsyncAnthropicBedrock:
-        client = AsyncAnthropicBedrock(max_retries=self.max_retries)
+        client = AsyncAnthropicBedrock(
+            max_retries=self.max_retries, auto_inference_profile=self.auto_inference_profile
+        )
         client._runtime = self._runtime
         return client
 
@@ -237,7 +298,12 @@ class BedrockClaude(LLM):
         return list(dict.fromkeys([*(self.stop or ()), *(stop or ())]))
 
     def _request(
-        self, prompt: str, stop: list[str] | None, options: Mapping[str, Any]
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        options: Mapping[str, Any],
+        *,
+        stream: bool = False,
     ) -> PreparedRequest:
         unknown = {key: value for key, value in options.items() if key not in _CALL_OPTIONS}
         reject_unknown(unknown, _CALL_OPTIONS)
@@ -254,8 +320,22 @@ class BedrockClaude(LLM):
                 system=options.get("system", self.system),
                 api=self.api,
                 extra_body=extra,
+                options=self._options(options),
                 max_tokens_name="max_tokens",
-            )
+            ),
+            stream=stream,
+        )
+
+    def get_num_tokens(self, text: str) -> int:
+        """Count ``text``'s tokens with Bedrock's CountTokens operation (no local guesswork).
+
+        The count is of ``text`` sent as the prompt, so it includes the few tokens of the
+        message framing. Raises :class:`InvalidParameterError` for models CountTokens does
+        not support.
+        """
+        return self._sync_client._retrying(
+            self._request(text, None, {"system": None, "cache_system": False}),
+            lambda request: count_once(self._runtime, request),
         )
 
     def _call(
@@ -284,7 +364,7 @@ class BedrockClaude(LLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
-        stream = self._sync_client._open_stream(self._request(prompt, stop, kwargs))
+        stream = self._sync_client._open_stream(self._request(prompt, stop, kwargs, stream=True))
         with stream:
             for piece in stream:
                 chunk = _to_generation_chunk(piece)
@@ -299,7 +379,9 @@ class BedrockClaude(LLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        stream = await self._async_client._open_stream(self._request(prompt, stop, kwargs))
+        stream = await self._async_client._open_stream(
+            self._request(prompt, stop, kwargs, stream=True)
+        )
         async with stream, aclosing(stream.__aiter__()) as pieces:
             async for piece in pieces:
                 chunk = _to_generation_chunk(piece)

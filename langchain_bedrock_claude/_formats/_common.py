@@ -9,15 +9,29 @@ from typing import Any, Protocol
 from .._models import Usage
 
 __all__ = [
+    "GUARDRAIL_ACTION",
+    "GUARDRAIL_CONFIG",
+    "GUARDRAIL_INTERVENED",
+    "GUARDRAIL_TRACE",
     "INVOCATION_METRICS",
     "ParsedResponse",
     "StreamParser",
+    "guardrail_facts",
+    "stop_reason_with_guardrail",
     "usage_from_headers",
     "usage_from_metrics",
 ]
 
 INVOCATION_METRICS = "amazon-bedrock-invocationMetrics"
 """The key Bedrock adds to a stream's last event, with its own token counts."""
+GUARDRAIL_ACTION = "amazon-bedrock-guardrailAction"
+"""The key Bedrock adds when a guardrail checked the call: ``INTERVENED`` or ``NONE``."""
+GUARDRAIL_TRACE = "amazon-bedrock-trace"
+"""The key of the guardrail's trace, when tracing is enabled."""
+GUARDRAIL_CONFIG = "amazon-bedrock-guardrailConfig"
+"""The request body key for a guardrail's stream processing mode."""
+GUARDRAIL_INTERVENED = "guardrail_intervened"
+"""The stop reason reported when a guardrail intervened."""
 
 # Bedrock's metering headers on InvokeModel responses (lower-cased, as botocore gives them).
 _HEADER_INPUT = "x-amzn-bedrock-input-token-count"
@@ -55,6 +69,21 @@ class StreamParser(Protocol):
     def result(self) -> ParsedResponse:
         """What the stream said, once it is over (or so far, if it broke)."""
         ...
+
+
+def guardrail_facts(body: Mapping[str, Any]) -> dict[str, Any]:
+    """What a body or event says of a guardrail: its action and trace, if present."""
+    facts: dict[str, Any] = {}
+    if GUARDRAIL_ACTION in body:
+        facts["guardrail_action"] = body[GUARDRAIL_ACTION]
+    if GUARDRAIL_TRACE in body:
+        facts["guardrail_trace"] = body[GUARDRAIL_TRACE]
+    return facts
+
+
+def stop_reason_with_guardrail(stop_reason: str | None, facts: Mapping[str, Any]) -> str | None:
+    """``guardrail_intervened`` when a guardrail intervened, else ``stop_reason``."""
+    return GUARDRAIL_INTERVENED if facts.get("guardrail_action") == "INTERVENED" else stop_reason
 
 
 def _int(value: object) -> int:

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._models import Usage
-from .._params import CompletionParams
+from .._params import CACHE_POINT, CompletionParams
 from ._common import (
+    GUARDRAIL_ACTION,
+    GUARDRAIL_TRACE,
     INVOCATION_METRICS,
     ParsedResponse,
+    guardrail_facts,
     latency_from_headers,
     metrics_metadata,
+    stop_reason_with_guardrail,
     usage_from_headers,
     usage_from_metrics,
 )
@@ -23,16 +27,40 @@ ANTHROPIC_VERSION = "bedrock-2023-05-31"
 """The ``anthropic_version`` Bedrock requires in every Messages request."""
 
 
+_EPHEMERAL = {"type": "ephemeral"}
+
+
+def _blocks(text: str, *, cache_end: bool = False) -> str | list[dict[str, Any]]:
+    """Text as content: a plain string, or text blocks split at each cache point marker."""
+    if CACHE_POINT not in text and not cache_end:
+        return text
+    parts = [part.strip() for part in text.split(CACHE_POINT)]
+    blocks: list[dict[str, Any]] = []
+    for index, part in enumerate(parts):
+        cached = index < len(parts) - 1 or cache_end
+        if part:
+            blocks.append({"type": "text", "text": part})
+        if cached and blocks and "cache_control" not in blocks[-1]:
+            blocks[-1]["cache_control"] = dict(_EPHEMERAL)
+    return blocks
+
+
 def build_body(params: CompletionParams) -> dict[str, Any]:
     """The Messages request body: only what the caller set goes on the wire."""
     conversation = split_turns(params.prompt, params.system)
+    options = params.options
     body: dict[str, Any] = {
         "anthropic_version": ANTHROPIC_VERSION,
         "max_tokens": params.max_tokens,
-        "messages": conversation.messages,
+        "messages": [
+            {"role": turn["role"], "content": _blocks(turn["content"])}
+            for turn in conversation.messages
+        ],
     }
     if conversation.system:
-        body["system"] = conversation.system
+        body["system"] = _blocks(conversation.system, cache_end=options.cache_system)
+    if options.thinking_budget_tokens is not None:
+        body["thinking"] = {"type": "enabled", "budget_tokens": options.thinking_budget_tokens}
     if params.temperature is not None:
         body["temperature"] = params.temperature
     if params.top_p is not None:
@@ -64,10 +92,11 @@ def parse_response(body: Mapping[str, Any], headers: Mapping[str, str]) -> Parse
             thinking.append(block.get("thinking", ""))
     # Bedrock's metering headers are what it bills; the body's usage is the fallback.
     usage = usage_from_headers(headers) or _usage_from_body(body.get("usage") or {})
-    metadata = {"id": body.get("id"), **latency_from_headers(headers)}
+    guardrail = guardrail_facts(body)
+    metadata = {"id": body.get("id"), **latency_from_headers(headers), **guardrail}
     return ParsedResponse(
         text="".join(text),
-        stop_reason=body.get("stop_reason"),
+        stop_reason=stop_reason_with_guardrail(body.get("stop_reason"), guardrail),
         stop_sequence=body.get("stop_sequence"),
         usage=usage,
         model=body.get("model"),
@@ -81,6 +110,7 @@ class StreamParser:
 
     __slots__ = (
         "_body_usage",
+        "_guardrail",
         "_metrics",
         "done",
         "message_id",
@@ -103,6 +133,7 @@ class StreamParser:
         self.output_tokens = 0
         self._body_usage: Mapping[str, Any] = {}
         self._metrics: Mapping[str, Any] | None = None
+        self._guardrail: dict[str, Any] = {}
 
     def feed(self, event: Mapping[str, Any]) -> tuple[str, str] | None:
         """Take one event; return its ``(text, thinking)`` piece, or ``None``."""
@@ -134,6 +165,8 @@ class StreamParser:
         metrics = event.get(INVOCATION_METRICS)
         if metrics is not None:
             self._metrics = metrics
+        if GUARDRAIL_ACTION in event or GUARDRAIL_TRACE in event:
+            self._guardrail.update(guardrail_facts(event))
         return None
 
     def result(self) -> ParsedResponse:
@@ -145,9 +178,10 @@ class StreamParser:
             usage = _usage_from_body({**self._body_usage, "output_tokens": self.output_tokens})
             metadata = {}
         metadata["id"] = self.message_id
+        metadata.update(self._guardrail)
         return ParsedResponse(
             text="".join(self.text_parts),
-            stop_reason=self.stop_reason,
+            stop_reason=stop_reason_with_guardrail(self.stop_reason, self._guardrail),
             stop_sequence=self.stop_sequence,
             usage=usage,
             model=self.model,

@@ -8,10 +8,14 @@ from typing import Any
 from .._models import Usage
 from .._params import CompletionParams
 from ._common import (
+    GUARDRAIL_ACTION,
+    GUARDRAIL_TRACE,
     INVOCATION_METRICS,
     ParsedResponse,
+    guardrail_facts,
     latency_from_headers,
     metrics_metadata,
+    stop_reason_with_guardrail,
     usage_from_headers,
     usage_from_metrics,
 )
@@ -40,19 +44,20 @@ def build_body(params: CompletionParams) -> dict[str, Any]:
 
 def parse_response(body: Mapping[str, Any], headers: Mapping[str, str]) -> ParsedResponse:
     """A Text Completions response body (and InvokeModel's headers) -> text, stop, usage."""
+    guardrail = guardrail_facts(body)
     return ParsedResponse(
         text=body.get("completion") or "",
-        stop_reason=body.get("stop_reason"),
+        stop_reason=stop_reason_with_guardrail(body.get("stop_reason"), guardrail),
         stop_sequence=body.get("stop"),
         usage=usage_from_headers(headers) or Usage(),
-        metadata=latency_from_headers(headers),
+        metadata={**latency_from_headers(headers), **guardrail},
     )
 
 
 class StreamParser:
     """Reads Text Completions stream chunks; ``done`` once a chunk carries a stop reason."""
 
-    __slots__ = ("_metrics", "done", "stop_reason", "stop_sequence", "text_parts")
+    __slots__ = ("_guardrail", "_metrics", "done", "stop_reason", "stop_sequence", "text_parts")
 
     def __init__(self) -> None:
         self.text_parts: list[str] = []
@@ -60,6 +65,7 @@ class StreamParser:
         self.stop_reason: str | None = None
         self.stop_sequence: str | None = None
         self._metrics: Mapping[str, Any] | None = None
+        self._guardrail: dict[str, Any] = {}
 
     def feed(self, event: Mapping[str, Any]) -> tuple[str, str] | None:
         """Take one chunk; return its ``(text, "")`` piece, or ``None`` if it has no text."""
@@ -69,6 +75,8 @@ class StreamParser:
             self.stop_sequence = event.get("stop")
             self.done = True
             self._metrics = event.get(INVOCATION_METRICS)
+        if GUARDRAIL_ACTION in event or GUARDRAIL_TRACE in event:
+            self._guardrail.update(guardrail_facts(event))
         text: str = event.get("completion") or ""
         if not text:
             return None
@@ -80,8 +88,8 @@ class StreamParser:
         metrics = self._metrics or {}
         return ParsedResponse(
             text="".join(self.text_parts),
-            stop_reason=self.stop_reason,
+            stop_reason=stop_reason_with_guardrail(self.stop_reason, self._guardrail),
             stop_sequence=self.stop_sequence,
             usage=usage_from_metrics(metrics),
-            metadata=metrics_metadata(metrics),
+            metadata={**metrics_metadata(metrics), **self._guardrail},
         )

@@ -55,6 +55,12 @@ class Twin:
             return self.client.Completion.create(**kwargs)
         return self.run(self.client.Completion.create(**kwargs))
 
+    def count_tokens(self, **kwargs: Any) -> int:
+        kwargs.setdefault("model", SONNET_45)
+        if self.kind == "sync":
+            return self.client.count_tokens(**kwargs)
+        return self.run(self.client.count_tokens(**kwargs))
+
     def stream(self, limit: int | None = None, **kwargs: Any) -> tuple[Any, list[CompletionChunk]]:
         """Open a stream and read it (``limit``: stop early after that many pieces)."""
         kwargs.setdefault("model", SONNET_45)

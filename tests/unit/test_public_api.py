@@ -4,6 +4,7 @@ import sys
 import langchain_bedrock_claude as pkg
 
 EXPECTED = {
+    "CACHE_POINT",
     "DEFAULT_MODEL",
     "APIConnectionError",
     "APIStatusError",
@@ -16,6 +17,8 @@ EXPECTED = {
     "BedrockClaudeError",
     "Completion",
     "CompletionChunk",
+    "CompletionOptions",
+    "GuardrailInterventionError",
     "ConflictError",
     "CredentialsError",
     "InvalidParameterError",
@@ -50,7 +53,7 @@ def test_all_is_pinned():
 def test_every_error_is_a_bedrock_claude_error():
     for name in pkg.__all__:
         value = getattr(pkg, name)
-        if isinstance(value, type) and issubclass(value, Exception):
+        if isinstance(value, type) and issubclass(value, BaseException):
             assert issubclass(value, pkg.BedrockClaudeError), name
     assert issubclass(pkg.InvalidParameterError, ValueError)
     assert issubclass(pkg.RequestTimeoutError, TimeoutError)
