@@ -95,6 +95,9 @@ def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
         retries={"total_max_attempts": 1, "mode": "standard"},
         user_agent_extra=f"{_USER_AGENT}/{__version__}",
         tcp_keepalive=True,
+        # An explicit API key: sign with it. (botocore prefers bearer by itself only when the
+        # key comes from AWS_BEARER_TOKEN_BEDROCK.)
+        signature_version="bearer" if settings.api_key else None,
     )
     with map_aws_errors(None):
         session = boto3.Session(

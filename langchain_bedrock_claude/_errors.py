@@ -21,7 +21,7 @@ BedrockClaudeError                   root of everything this package raises
 │   ├── ConflictError                400: a conflicting operation is in progress
 │   └── ServiceError                 500: internal error (retried)
 │       └── ServiceUnavailableError  503: service unavailable (retried)
-├── GuardrailInterventionError      a guardrail intervened (raise_on_guardrail_intervention=True)
+├── GuardrailInterventionError       a guardrail intervened (raise_on_guardrail_intervention=True)
 └── StreamInterruptedError           a stream broke after text was delivered: carries partial_text
 ```
 

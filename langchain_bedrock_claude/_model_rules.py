@@ -34,7 +34,9 @@ class ModelRules:
     sampling: Sampling = "any"
     """Which sampling parameters the model accepts."""
     thinking: bool = False
-    """Whether the model supports extended thinking."""
+    """Whether the model supports extended thinking with a token budget."""
+    adaptive_thinking: bool = False
+    """Whether the model thinks adaptively only (``thinking.type`` ``adaptive``, no budget)."""
     count_tokens: bool = True
     """Whether Bedrock's CountTokens operation supports the model."""
     replacement: str | None = None
@@ -108,8 +110,17 @@ _TABLE: tuple[_Row, ...] = (
         (4, 7),
         ModelRules("messages", 128000, sampling="temperature_or_top_p", thinking=True),
     ),
-    # Opus 4.7 removed temperature, top_p and top_k; later Opus models keep that rule.
-    _Row("opus", (4, 7), None, ModelRules("messages", 128000, sampling="none", thinking=True)),
+    # Opus 4.7 removed temperature, top_p and top_k, and budgeted thinking (adaptive only);
+    # later Opus models keep those rules, and Bedrock answers Sonnet 5 the same way.
+    _Row(
+        "opus",
+        (4, 7),
+        None,
+        ModelRules("messages", 128000, sampling="none", adaptive_thinking=True),
+    ),
+    _Row(
+        "sonnet", (5,), None, ModelRules("messages", None, sampling="none", adaptive_thinking=True)
+    ),
 )
 
 

@@ -365,6 +365,11 @@ def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
     if budget is None:
         return
     rules = params.model.rules
+    if rules is not None and rules.adaptive_thinking:
+        raise InvalidParameterError(
+            f"{params.model_id} thinks adaptively and takes no thinking budget; remove "
+            "'thinking_budget_tokens' and pass extra_body={'thinking': {'type': 'adaptive'}}."
+        )
     if rules is not None and not rules.thinking:
         raise InvalidParameterError(
             f"{params.model_id} does not support extended thinking; use Claude 3.7 Sonnet or a "

@@ -185,6 +185,11 @@ class StreamSession:
         self._closed.set()
         self._release()
 
+    def __del__(self) -> None:
+        # A stream opened and never read: release its connection rather than leak it.
+        if self._body is not None:
+            self._release()
+
 
 def _abort(body: Any) -> None:
     """Close a botocore event stream, waking a thread blocked reading it.

@@ -20,7 +20,7 @@ from langchain_core.language_models import LLM
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.utils import secret_from_env
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr
 
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
 from ._client import AnthropicBedrock, AsyncAnthropicBedrock, count_once
@@ -170,9 +170,14 @@ class BedrockClaude(LLM):
     auto_inference_profile: bool = False
     """When Bedrock says a model needs an inference profile, retry once with it."""
 
-    @model_validator(mode="after")
-    def _check(self) -> BedrockClaude:
-        # Fail at construction, not at the first call, for a bad id or value.
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # Fail at construction, not at the first call, for a bad id or value. Checked here
+        # rather than in a validator so the error stays an InvalidParameterError (pydantic
+        # would wrap it in its own ValidationError).
+        self._check()
+
+    def _check(self) -> None:
         check_params(
             model=self.model,
             prompt="check",
@@ -188,7 +193,6 @@ class BedrockClaude(LLM):
             max_tokens_name="max_tokens",
         )
         self._settings()
-        return self
 
     def _options(self, overrides: Mapping[str, Any]) -> InvocationOptions:
         return check_options(
@@ -214,6 +218,8 @@ class BedrockClaude(LLM):
             "system": self.system,
             "region_name": self.region_name,
             "model_kwargs": self.model_kwargs,
+            # They change what comes back, so LangChain's LLM cache must tell them apart.
+            **{name: getattr(self, name) for name in OPTION_NAMES},
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:

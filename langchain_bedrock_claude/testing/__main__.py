@@ -1,6 +1,7 @@
 """Run the emulator in its own process: ``python -m langchain_bedrock_claude.testing``.
 
 Prints the endpoint URL on the first line of stdout, then serves until Ctrl-C or SIGTERM.
+With ``--tls`` the URL is ``https://`` and stderr names the CA bundle to verify it with.
 """
 
 from __future__ import annotations
@@ -35,6 +36,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="reject bare ids of models that need an inference profile",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with the test-only certificate (needed for Bedrock API keys)",
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept only this Bedrock API key as a bearer token (repeatable)",
+    )
     return parser
 
 
@@ -60,11 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         token_latency=args.token_latency,
         legacy_end_of_life=args.legacy_end_of_life,
         require_inference_profile=args.require_inference_profile,
+        tls=args.tls,
+        api_keys=args.api_keys,
     )
     previous = signal.signal(signal.SIGTERM, on_signal)
     try:
         with emulator:
             print(emulator.endpoint_url, flush=True)
+            if emulator.tls:
+                print(f"CA bundle: {emulator.ca_bundle}", file=sys.stderr, flush=True)
             while not stop.wait(0.5):
                 pass
     except KeyboardInterrupt:

@@ -21,6 +21,10 @@ style              models                                      response shape
                    opus 4.7, opus 4.8, sonnet 5                ``stop_details`` (invoke)
 =================  ==========================================  ==========================
 
+Extended thinking (``"thinking": {"type": "enabled", "budget_tokens": N}``): 3.7 sonnet
+through the 4.6 models; Opus 4.7, Opus 4.8 and Sonnet 5 take only adaptive thinking; the
+claude-3/3.5 and legacy models none (see :class:`Thinking`).
+
 Count tokens: supported from 3.7 sonnet on, for bare (regional) ids and foundation-model
 ARNs only; legacy models, the claude-3/3.5 family and inference profiles answer "The
 provided model doesn't support counting tokens." (the last as recorded for a ``us.`` id).
@@ -41,6 +45,17 @@ class Style(Enum):
     CACHE_KEYS = "cache_keys"
     MODEL_FIRST = "model_first"
     STOP_DETAILS = "stop_details"
+
+
+class Thinking(Enum):
+    """Which ``thinking`` settings a model accepts."""
+
+    NONE = "none"
+    """No thinking: ``'<model>' does not support thinking.``"""
+    BUDGET = "budget"
+    """Extended thinking with a ``budget_tokens`` (``{"type": "enabled"}``)."""
+    ADAPTIVE = "adaptive"
+    """Adaptive thinking only; ``{"type": "enabled"}`` is rejected."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,8 @@ class ModelSpec:
     """Shorter ``cache_control`` prefixes are not cached (Anthropic's documented minimum)."""
     usage_details: bool = False
     """Usage also reports ``output_tokens_details`` and ``service_tier`` (2026 models)."""
+    thinking: Thinking = Thinking.NONE
+    """Which ``thinking`` settings the model accepts."""
 
     @property
     def legacy(self) -> bool:
@@ -118,6 +135,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         "20250219",
         on_demand=False,
         counts_tokens=True,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-sonnet-4",
@@ -127,6 +145,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         "20250514",
         on_demand=False,
         counts_tokens=True,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-opus-4",
@@ -136,6 +155,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         "20250514",
         on_demand=False,
         counts_tokens=True,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-opus-4-1",
@@ -145,6 +165,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         "20250805",
         on_demand=False,
         counts_tokens=True,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-haiku-4-5",
@@ -156,6 +177,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         counts_tokens=True,
         exclusive_sampling=True,
         min_cache_tokens=4096,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-sonnet-4-5",
@@ -166,6 +188,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         on_demand=False,
         counts_tokens=True,
         exclusive_sampling=True,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-opus-4-5",
@@ -177,6 +200,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         counts_tokens=True,
         exclusive_sampling=True,
         min_cache_tokens=4096,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-sonnet-4-6",
@@ -186,6 +210,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         on_demand=False,
         counts_tokens=True,
         exclusive_sampling=True,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-opus-4-6",
@@ -195,6 +220,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         on_demand=False,
         counts_tokens=True,
         exclusive_sampling=True,
+        thinking=Thinking.BUDGET,
     ),
     ModelSpec(
         "claude-opus-4-7",
@@ -204,6 +230,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         on_demand=False,
         counts_tokens=True,
         sampling_deprecated=True,
+        thinking=Thinking.ADAPTIVE,
     ),
     ModelSpec(
         "claude-opus-4-8",
@@ -214,6 +241,7 @@ _MODELS: tuple[ModelSpec, ...] = (
         counts_tokens=True,
         usage_details=True,
         sampling_deprecated=True,
+        thinking=Thinking.ADAPTIVE,
     ),
     ModelSpec(
         "claude-sonnet-5",
@@ -223,7 +251,9 @@ _MODELS: tuple[ModelSpec, ...] = (
         on_demand=False,
         counts_tokens=True,
         usage_details=True,
-        exclusive_sampling=True,
+        # "`temperature` is deprecated for this model." (live Bedrock, onyx-dot-app/onyx#12734)
+        sampling_deprecated=True,
+        thinking=Thinking.ADAPTIVE,
     ),
 )
 

@@ -7,14 +7,15 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Literal
 from urllib.parse import parse_qs, unquote
 
 from . import _wire
-from ._cache import PromptCache, cache_prefix
+from ._cache import PromptCache
 from ._catalog import ResolvedModel
+from ._completion import build_completion
 from ._errors import (
     CORAL_SERVICE,
     END_OF_LIFE_MESSAGE,
@@ -25,15 +26,15 @@ from ._errors import (
     validation_error,
 )
 from ._eventstream import encode_chunk, encode_exception
-from ._generate import (
-    default_text,
-    default_thinking,
-    generate,
-    input_tokens,
-    signature_for,
-    split_tokens,
+from ._guardrails import (
+    DEFAULT_BLOCKED_MESSAGE,
+    Guardrail,
+    GuardrailCall,
+    GuardrailRegistry,
+    guardrail_call,
+    make_guardrail,
 )
-from ._request import EmulatedRequest
+from ._request import GUARDRAIL_CONFIG_KEY, EmulatedRequest
 from ._script import (
     Hang,
     Interruption,
@@ -45,8 +46,8 @@ from ._script import (
     raw_reply,
 )
 from ._server import LAST_CHUNK, Connection, HttpRequest, HttpServer, chunk
+from ._tls import CERT_FILE, server_context
 from ._validation import (
-    Invocation,
     check_auth,
     check_invoke_headers,
     count_tokens,
@@ -70,7 +71,8 @@ class BedrockEmulator:
     """A local Bedrock Runtime for Claude, with Bedrock's wire format, errors and faults.
 
     Serves InvokeModel, InvokeModelWithResponseStream and CountTokens.
-    Standard library only; HTTP/1.1 on loopback from a background thread::
+    Standard library only; HTTP/1.1 (or HTTPS with ``tls=True``) on loopback from a
+    background thread::
 
         with BedrockEmulator() as emu:
             client = boto3.client(
@@ -86,6 +88,17 @@ class BedrockEmulator:
 
     Without scripted replies a deterministic default text answers (the same prompt
     always gets the same few dozen tokens). Every method is thread-safe.
+
+    Bedrock API keys need HTTPS (botocore refuses to send a bearer token over HTTP)::
+
+        with BedrockEmulator(tls=True, api_keys=["my-key"]) as emu:
+            os.environ["AWS_BEARER_TOKEN_BEDROCK"] = "my-key"
+            client = boto3.client(
+                "bedrock-runtime",
+                region_name="us-east-1",
+                endpoint_url=emu.endpoint_url,  # https://127.0.0.1:PORT
+                verify=emu.ca_bundle,
+            )
 
     Args:
         host: A loopback address to bind.
@@ -103,6 +116,10 @@ class BedrockEmulator:
             report 0 cache reads and writes, as recorded. ``False`` caches any prefix.
         opaque_arn_model: The model behind application-inference-profile and
             provisioned-model ARNs, whose ARNs don't name one.
+        tls: Serve HTTPS with the package's test-only certificate for ``127.0.0.1``,
+            ``::1`` and ``localhost``; clients verify it with :attr:`ca_bundle`.
+        api_keys: Accept only these Bedrock API keys as bearer tokens (others get
+            Bedrock's 403); ``None`` accepts any. SigV4 requests are unaffected.
     """
 
     def __init__(
@@ -118,8 +135,12 @@ class BedrockEmulator:
         padding: bool = True,
         cache_minimum: bool = True,
         opaque_arn_model: str = DEFAULT_OPAQUE_ARN_MODEL,
+        tls: bool = False,
+        api_keys: Iterable[str] | None = None,
     ) -> None:
-        self._server = HttpServer(self._handle, host=host, port=port)
+        self._server = HttpServer(
+            self._handle, host=host, port=port, ssl_context=server_context() if tls else None
+        )
         self._host = host
         self._defaults = (
             responder,
@@ -127,11 +148,13 @@ class BedrockEmulator:
             token_latency,
             legacy_end_of_life,
             require_inference_profile,
+            _key_set(api_keys),
         )
         self._lock = threading.Lock()
         self._requests: list[EmulatedRequest] = []
         self._script = Script()
         self._cache = PromptCache()
+        self._guardrails = GuardrailRegistry()
         self._padding = padding
         self._cache_minimum = cache_minimum
         self._opaque_arn_model = opaque_arn_model
@@ -145,6 +168,7 @@ class BedrockEmulator:
             self.token_latency,
             self.legacy_end_of_life,
             self.require_inference_profile,
+            self._api_keys,
         ) = self._defaults
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -177,11 +201,34 @@ class BedrockEmulator:
 
     @property
     def endpoint_url(self) -> str:
-        """E.g. ``http://127.0.0.1:54321``: boto3's ``endpoint_url``, the SDK's ``base_url``."""
+        """E.g. ``http://127.0.0.1:54321``: boto3's ``endpoint_url``, the SDK's ``base_url``.
+
+        ``https://`` with ``tls=True``.
+        """
         if not self._server.running:
             raise RuntimeError("the emulator is not running; use start() or a with block")
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self._server.tls else "http"
+        return f"{scheme}://{host}:{self.port}"
+
+    @property
+    def tls(self) -> bool:
+        """Whether the emulator serves HTTPS."""
+        return self._server.tls
+
+    @property
+    def ca_bundle(self) -> str:
+        """Path of the PEM certificate the emulator serves with ``tls=True``.
+
+        It is self-signed: pass it as boto3's ``verify=``, requests' ``verify=`` or
+        ``ssl.create_default_context(cafile=...)``. Test-only; its key is public.
+        """
+        return str(CERT_FILE)
+
+    @property
+    def api_keys(self) -> frozenset[str] | None:
+        """The accepted Bedrock API keys, or ``None`` when any bearer token passes."""
+        return self._api_keys
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -192,15 +239,16 @@ class BedrockEmulator:
             return list(self._requests)
 
     def reset(self) -> None:
-        """Start over: forget requests, queued replies, faults and cached prompts.
+        """Start over: forget requests, queued replies, faults, cached prompts and guardrails.
 
-        Also restores the constructor's responder, latencies and flags, and releases hung
-        responses.
+        Also restores the constructor's responder, latencies, flags and API keys, and
+        releases hung responses.
         """
         with self._lock:
             self._requests.clear()
         self._script.clear()
         self._cache.clear()
+        self._guardrails.clear()
         self._restore_defaults()
         if self._server.running and self._release is not None:
             self._server.loop.call_soon_threadsafe(self._release.set)
@@ -251,6 +299,55 @@ class BedrockEmulator:
         ``None`` restores the deterministic default text.
         """
         self._responder = responder
+
+    # -- account ------------------------------------------------------------------------
+
+    def set_api_keys(self, api_keys: Iterable[str] | None) -> None:
+        """Accept only these Bedrock API keys (bearer tokens); ``None`` accepts any.
+
+        A bearer token not in the list gets Bedrock's 403 (``{"Message": "Authentication
+        failed: Please make sure your API Key is valid."}``). :meth:`reset` restores the
+        constructor's ``api_keys``.
+        """
+        self._api_keys = _key_set(api_keys)
+
+    def add_guardrail(
+        self,
+        identifier: str,
+        version: str = "DRAFT",
+        *,
+        blocked_words: Iterable[str] = (),
+        blocked_input_message: str = DEFAULT_BLOCKED_MESSAGE,
+        blocked_output_message: str = DEFAULT_BLOCKED_MESSAGE,
+    ) -> Guardrail:
+        """Create a guardrail version requests can name (until :meth:`reset`).
+
+        Requests name it with ``guardrailIdentifier`` (the id, or an ARN ending in
+        ``guardrail/<id>``) and ``guardrailVersion``; naming any other guardrail or version
+        gets a 400 ``ValidationException``. When the prompt, or the model's answer,
+        contains a blocked word (case-insensitive, whole words), the guardrail intervenes
+        as Bedrock's do: the answer is the blocked message, with
+        ``"amazon-bedrock-guardrailAction": "INTERVENED"`` (``"NONE"`` otherwise) and, with
+        ``trace="ENABLED"``, the ``amazon-bedrock-trace`` (``wordPolicy.customWords``).
+
+        Args:
+            identifier: The guardrail id (lower-case letters and digits) or its ARN.
+            version: ``"DRAFT"`` or a version number such as ``"1"``.
+            blocked_words: Words and phrases the guardrail blocks.
+            blocked_input_message: The answer when the prompt is blocked.
+            blocked_output_message: The answer when the model's answer is blocked.
+
+        Returns:
+            The guardrail.
+
+        Raises:
+            ValueError: When ``identifier`` or ``version`` doesn't fit Bedrock's patterns.
+        """
+        guardrail = make_guardrail(
+            identifier, version, blocked_words, blocked_input_message, blocked_output_message
+        )
+        self._guardrails.add(guardrail)
+        return guardrail
 
     # -- faults -------------------------------------------------------------------------
 
@@ -350,7 +447,7 @@ class BedrockEmulator:
     async def _answer(self, request: EmulatedRequest, conn: Connection) -> None:
         if request.operation == "" or request.method != "POST":
             raise BedrockError(404, "UnknownOperationException", "Unknown operation", CORAL_SERVICE)
-        check_auth(request.headers)
+        check_auth(request.headers, api_keys=self._api_keys)
         fault = self._script.take_fault(request, interruption=False)
         if isinstance(fault, BedrockError):
             raise fault
@@ -366,16 +463,26 @@ class BedrockEmulator:
             return
         self._check_on_demand(resolved)
         check_invoke_headers(request.headers)
-        invocation = parse_invocation(resolved.spec, request.body)
+        guardrail = guardrail_call(request.headers, request.json, self._guardrails)
+        ignore = (GUARDRAIL_CONFIG_KEY,) if guardrail is not None else ()
+        invocation = parse_invocation(resolved.spec, request.body, ignore=ignore)
         reply, first_byte, per_token = self._reply_for(request)
-        completion = self._complete(request, invocation, reply)
+        completion = build_completion(
+            request,
+            invocation,
+            reply,
+            cache=self._cache,
+            cache_minimum=self._cache_minimum,
+            guardrail=guardrail,
+        )
         echoed = [
             (name, request.headers[name]) for name in _ECHOED_HEADERS if name in request.headers
         ]
         if request.stream:
             interruption = self._script.take_fault(request, interruption=True)
             assert interruption is None or isinstance(interruption, Interruption)
-            await self._stream(conn, completion, echoed, first_byte, per_token, interruption)
+            hold = _holds_text(guardrail)
+            await self._stream(conn, completion, echoed, first_byte, per_token, interruption, hold)
         else:
             await self._invoke(conn, completion, echoed, first_byte, per_token)
 
@@ -419,47 +526,6 @@ class BedrockEmulator:
         per_token = _pick(reply.token_latency, per_token)
         return reply, first_byte, per_token
 
-    def _complete(
-        self, request: EmulatedRequest, invocation: Invocation, reply: Reply
-    ) -> _wire.Completion:
-        seed = request.prompt_text
-        legacy = invocation.api == "text_completions"
-        if reply.text is None:
-            text = default_text(seed)
-            pieces = split_tokens(" " + text if legacy else text)
-        else:
-            pieces = _pieces(reply.text)
-        budget = invocation.max_tokens
-        thinking: tuple[str, ...] | None = None
-        if invocation.thinking_budget is not None:
-            source = reply.thinking if reply.thinking is not None else default_thinking(seed)
-            thinking = tuple(_pieces(source)[: invocation.thinking_budget])
-            budget -= len(thinking)
-        generation = generate(pieces, max_tokens=budget, stop_sequences=invocation.stop_sequences)
-        stop_reason = generation.stop_reason
-        if reply.stop_reason is not None and stop_reason == "end_turn":
-            stop_reason = reply.stop_reason
-        cache = None
-        if not legacy:
-            prefix = cache_prefix(invocation.spec.key, invocation.body)
-            minimum = invocation.spec.min_cache_tokens if self._cache_minimum else 0
-            cache = self._cache.use(prefix, minimum=minimum) if prefix is not None else None
-        total = (
-            reply.input_tokens if reply.input_tokens is not None else input_tokens(invocation.body)
-        )
-        cached = (cache.read + cache.write) if cache is not None else 0
-        return _wire.Completion(
-            api=invocation.api,
-            spec=invocation.spec,
-            message_id=_wire.new_message_id(),
-            generation=generation,
-            thinking=thinking,
-            signature=signature_for("".join(thinking)) if thinking is not None else "",
-            input_tokens=max(total - cached, 1),
-            cache=cache,
-            stop_reason=stop_reason,
-        )
-
     async def _invoke(
         self,
         conn: Connection,
@@ -484,6 +550,7 @@ class BedrockEmulator:
         first_byte: float,
         per_token: float,
         interruption: Interruption | None,
+        hold: bool = False,
     ) -> None:
         started = time.monotonic()
         headers = [
@@ -501,7 +568,10 @@ class BedrockEmulator:
         if interruption is not None:
             await self._interrupted(conn, headers, events, pad, interruption, completion)
             return
-        if per_token <= 0:
+        if hold and per_token > 0:
+            # A synchronous guardrail holds the text back until it has checked all of it.
+            await asyncio.sleep(per_token * completion.output_tokens)
+        if per_token <= 0 or hold:
             frames = [chunk(encode_chunk(event, next(pad))) for event in events]
             final = self._final_frame(completion, started, first_byte_ms, pad)
             conn.start_chunked(200, headers, b"".join(frames) + chunk(final) + LAST_CHUNK)
@@ -583,8 +653,14 @@ def _pick(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def _pieces(text: str | Sequence[str]) -> list[str]:
-    return split_tokens(text) if isinstance(text, str) else [str(piece) for piece in text]
+def _key_set(api_keys: Iterable[str] | None) -> frozenset[str] | None:
+    if isinstance(api_keys, str):
+        raise TypeError("api_keys must be a collection of keys, not one string")
+    return None if api_keys is None else frozenset(api_keys)
+
+
+def _holds_text(guardrail: GuardrailCall | None) -> bool:
+    return guardrail is not None and guardrail.stream_mode == "SYNCHRONOUS"
 
 
 def _ms_since(started: float) -> int:

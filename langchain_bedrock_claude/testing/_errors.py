@@ -26,6 +26,9 @@ EXCLUSIVE_SAMPLING_MESSAGE = (
     "`temperature` and `top_p` cannot both be specified for this model. Please use only one."
 )
 STREAM_ERROR_MESSAGE = "Bedrock is unable to process your request."
+INVALID_API_KEY_MESSAGE = "Authentication failed: Please make sure your API Key is valid."
+"""A rejected Bedrock API key: HTTP 403 with the body ``{"Message": ...}`` (capital M), as
+reported from real calls (ai4s-research/open-science#53, anomalyco/opencode#47073)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class BedrockError(Exception):
     """The ``message`` of the JSON body."""
     namespace: str = BEDROCK
     """The namespace part of ``x-amzn-ErrorType``."""
+    message_key: str = "message"
+    """The body's key for the text: ``message``, or ``Message`` for API-key rejections."""
 
     def __str__(self) -> str:
         return f"{self.status} {self.name}: {self.message}"
@@ -107,7 +112,7 @@ class BedrockError(Exception):
     def body(self) -> bytes:
         """The compact JSON body."""
         return json.dumps(
-            {"message": self.message}, separators=(",", ":"), ensure_ascii=False
+            {self.message_key: self.message}, separators=(",", ":"), ensure_ascii=False
         ).encode()
 
 
@@ -136,6 +141,17 @@ def make_error(
         name=name,
         message=kind.message if message is None else message,
         namespace=kind.namespace if namespace is None else namespace,
+    )
+
+
+def invalid_api_key() -> BedrockError:
+    """The 403 answer to a Bedrock API key (bearer token) the service doesn't accept.
+
+    The status and ``{"Message": ...}`` body are as reported from real calls; the
+    ``x-amzn-ErrorType`` name and namespace are a stand-in (no recording kept them).
+    """
+    return BedrockError(
+        403, "AccessDeniedException", INVALID_API_KEY_MESSAGE, CORAL_SERVICE, message_key="Message"
     )
 
 

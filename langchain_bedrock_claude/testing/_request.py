@@ -6,7 +6,9 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
+
+AuthScheme = Literal["sigv4", "bearer"]
 
 
 class Headers(Mapping[str, str]):
@@ -39,12 +41,17 @@ class Headers(Mapping[str, str]):
         return f"Headers({list(self.raw)!r})"
 
 
+GUARDRAIL_CONFIG_KEY = "amazon-bedrock-guardrailConfig"
+"""The body member with a guardrail's ``tagSuffix`` and ``streamProcessingMode``."""
+_SIGV4_SCHEME = "AWS4-HMAC-SHA256"
+_BEARER_SCHEME = "Bearer"
 _INVOKE_HEADERS = {
     "trace": "x-amzn-bedrock-trace",
     "guardrail_identifier": "x-amzn-bedrock-guardrailidentifier",
     "guardrail_version": "x-amzn-bedrock-guardrailversion",
     "performance_config_latency": "x-amzn-bedrock-performanceconfig-latency",
     "service_tier": "x-amzn-bedrock-service-tier",
+    "request_metadata": "x-amzn-bedrock-request-metadata",
 }
 """InvokeModel input members sent as headers (botocore's ``bedrock-runtime`` model)."""
 
@@ -110,6 +117,47 @@ class EmulatedRequest:
         return self.headers.get(_INVOKE_HEADERS["service_tier"])
 
     @property
+    def request_metadata_header(self) -> str | None:
+        """``X-Amzn-Bedrock-Request-Metadata`` as sent (boto3's ``requestMetadata=``)."""
+        return self.headers.get(_INVOKE_HEADERS["request_metadata"])
+
+    @property
+    def request_metadata(self) -> dict[str, str] | None:
+        """The request metadata tags, parsed from their JSON header.
+
+        ``None`` without the header, or when it isn't a JSON object of strings (the
+        emulator answers such requests with a 400).
+        """
+        return parse_request_metadata(self.request_metadata_header)
+
+    @property
+    def auth_scheme(self) -> AuthScheme | None:
+        """How the request authenticated: ``"sigv4"`` or ``"bearer"`` (a Bedrock API key).
+
+        ``None`` without a recognisable ``Authorization`` header.
+        """
+        scheme = self.headers.get("authorization", "").strip().partition(" ")[0]
+        if scheme == _SIGV4_SCHEME:
+            return "sigv4"
+        if scheme == _BEARER_SCHEME:
+            return "bearer"
+        return None
+
+    @property
+    def bearer_token(self) -> str | None:
+        """The Bedrock API key of a ``Bearer`` request, else ``None``."""
+        if self.auth_scheme != "bearer":
+            return None
+        return self.headers["authorization"].strip().partition(" ")[2].strip() or None
+
+    @property
+    def guardrail_config(self) -> dict[str, Any] | None:
+        """The body's ``amazon-bedrock-guardrailConfig`` object, if it has one."""
+        body = self.json
+        config = body.get(GUARDRAIL_CONFIG_KEY) if isinstance(body, dict) else None
+        return config if isinstance(config, dict) else None
+
+    @property
     def prompt_text(self) -> str:
         """The prompt as plain text (``""`` when the body has none).
 
@@ -138,3 +186,20 @@ def _texts(content: Any) -> Iterator[str]:
         for block in content:
             if isinstance(block, dict) and isinstance(block.get("text"), str):
                 yield block["text"]
+
+
+def parse_request_metadata(header: str | None) -> dict[str, str] | None:
+    """The tags of an ``X-Amzn-Bedrock-Request-Metadata`` header (a JSON object of strings).
+
+    Returns:
+        The tags, or ``None`` when the header is absent or not such an object.
+    """
+    if header is None:
+        return None
+    try:
+        tags = json.loads(header)
+    except ValueError:
+        return None
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        return None
+    return {str(k): v for k, v in tags.items()}

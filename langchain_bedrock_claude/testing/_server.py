@@ -1,7 +1,8 @@
 """A minimal HTTP/1.1 server on loopback, run by asyncio in a background thread.
 
-Keep-alive, Content-Length and chunked responses. It knows nothing about Bedrock: each
-request goes to a handler coroutine with a :class:`Connection` to answer on.
+Keep-alive, Content-Length and chunked responses, over plain TCP or TLS. It knows nothing
+about Bedrock: each request goes to a handler coroutine with a :class:`Connection` to
+answer on.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,6 +25,8 @@ _MAX_BODY = 32 * 1024 * 1024
 """Larger than Bedrock's 25,000,000-byte body limit, so the service's check can answer."""
 _BACKLOG = 2048
 _STOP_TIMEOUT = 10.0
+_TLS_HANDSHAKE_TIMEOUT = 10.0
+"""Seconds a client has to finish the TLS handshake."""
 _ACCEPT_SETTLE_ROUNDS = 3
 """Loop iterations for an accepted socket to reach ``connection_made``."""
 _REASONS = {
@@ -152,14 +156,25 @@ class _TrackedProtocol(asyncio.StreamReaderProtocol):
 
 
 class HttpServer:
-    """Serves ``handler`` on ``host:port`` from an event loop in a daemon thread."""
+    """Serves ``handler`` on ``host:port`` from an event loop in a daemon thread.
 
-    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    With ``ssl_context``, connections are TLS (HTTPS).
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"the emulator binds loopback addresses only (got {host!r})")
         self._handler = handler
         self._host = host
         self._requested_port = port
+        self._ssl_context = ssl_context
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -167,6 +182,11 @@ class HttpServer:
         self._transports: set[asyncio.BaseTransport] = set()
         self.port = 0
         """The bound port (0 until started)."""
+
+    @property
+    def tls(self) -> bool:
+        """Whether connections are TLS."""
+        return self._ssl_context is not None
 
     @property
     def running(self) -> bool:
@@ -212,7 +232,12 @@ class HttpServer:
             return _TrackedProtocol(reader, self._on_connect, self._transports)
 
         self._server = await loop.create_server(
-            protocol, self._host, self._requested_port, backlog=_BACKLOG
+            protocol,
+            self._host,
+            self._requested_port,
+            backlog=_BACKLOG,
+            ssl=self._ssl_context,
+            ssl_handshake_timeout=_TLS_HANDSHAKE_TIMEOUT if self._ssl_context else None,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -242,12 +267,14 @@ class HttpServer:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Abort before waiting for the handlers: a graceful TLS close would wait for the
+        # client's close_notify, which an idle keep-alive client never sends.
         for transport in list(self._transports):
             if isinstance(transport, asyncio.WriteTransport):
-                transport.abort()  # whatever is left: unstarted handlers, unread buffers
+                transport.abort()  # unstarted handlers and unread buffers too
             else:
                 transport.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.sleep(0)
         if self._server is not None:
             await self._server.wait_closed()
@@ -266,7 +293,7 @@ class HttpServer:
                     connection.keep_alive = False
                 await self._handler(request, connection)
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError, asyncio.CancelledError):
             pass
         except asyncio.LimitOverrunError:
             connection.send(431, [("Connection", "close")], b"")

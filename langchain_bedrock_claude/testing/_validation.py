@@ -1,8 +1,10 @@
 """Request validation as Bedrock does it, with Bedrock's statuses and texts.
 
-Order, as the service applies it: authentication (front door), the model id, the
-InvokeModel headers, then the body. Schema problems are reported together in one
-``Malformed input request: ...`` message; model rules (limits, sampling) one at a time.
+Order, as the service applies it: authentication (front door, including Bedrock API
+keys), the model id, the InvokeModel headers (enums, request metadata), the guardrail
+(``_guardrails``), then the body (thinking rules in ``_thinking``). Schema problems are
+reported together in one ``Malformed input request: ...`` message; model rules (limits,
+sampling) one at a time.
 
 The Messages schema behaves like ``anyOf: [not {required: [messages]}, <Messages>]``:
 a body with ``messages`` that fails it is reported with the recorded
@@ -16,7 +18,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,11 +27,14 @@ from ._errors import (
     EXCLUSIVE_SAMPLING_MESSAGE,
     INVALID_MODEL_MESSAGE,
     NO_COUNT_TOKENS_MESSAGE,
+    invalid_api_key,
     make_error,
     malformed,
     validation_error,
 )
 from ._generate import count_text_tokens, input_tokens
+from ._request import parse_request_metadata
+from ._thinking import check_thinking
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 _VERSION = re.compile(r"(?:bedrock-)?\d{4}-\d{2}-\d{2}")
@@ -48,6 +53,7 @@ _MESSAGES_KEYS = frozenset(
         "tools",
         "tool_choice",
         "metadata",
+        "output_config",
     }
 )
 _LEGACY_REQUIRED = ("prompt", "max_tokens_to_sample")
@@ -58,7 +64,6 @@ _SUBJECT_CLAUSE = '#: subject must not be valid against schema {"required":["mes
 _SAMPLING = ("temperature", "top_p", "top_k")
 _UNIT_RANGE = (0, 1)
 _TOP_K_RANGE = (0, 500)
-_MIN_THINKING_BUDGET = 1024
 _TOOL_TYPES = (
     "bash_20250124",
     "custom",
@@ -76,6 +81,13 @@ _HEADER_ENUMS = {
     "x-amzn-bedrock-service-tier": ("serviceTier", ("priority", "default", "flex", "reserved")),
 }
 """Enums from botocore's ``bedrock-runtime`` service model."""
+_METADATA_HEADER = "x-amzn-bedrock-request-metadata"
+_METADATA_MAX_LENGTH = 8500
+"""``RequestMetadataJson``: a string of at most 8500 characters (botocore's model)."""
+_METADATA_MAX_ENTRIES = 16
+_METADATA_KEY = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,-.]{1,256}")
+_METADATA_VALUE = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,-.]{0,256}")
+"""``RequestMetadata`` key and value patterns (botocore's model)."""
 
 Api = Literal["messages", "text_completions"]
 
@@ -98,22 +110,24 @@ class Invocation:
     """``thinking.budget_tokens`` when thinking is enabled."""
 
 
-def check_auth(headers: Mapping[str, str]) -> None:
+def check_auth(headers: Mapping[str, str], *, api_keys: Collection[str] | None = None) -> None:
     """Check the ``Authorization`` header as the AWS front door does.
 
     A SigV4 header needs ``Credential``, ``SignedHeaders`` and ``Signature`` and a date
     header; the signature itself is not verified. ``Bearer <token>`` (Bedrock API keys)
-    is accepted.
+    is accepted, or, with ``api_keys``, only when the token is one of them.
 
     Raises:
-        BedrockError: 403 ``MissingAuthenticationTokenException`` or
-            ``IncompleteSignatureException``.
+        BedrockError: 403 ``MissingAuthenticationTokenException``,
+            ``IncompleteSignatureException``, or the rejected-API-key answer.
     """
     auth = headers.get("authorization", "").strip()
     if not auth:
         raise make_error("MissingAuthenticationTokenException")
     scheme, _, rest = auth.partition(" ")
     if scheme == "Bearer" and rest.strip():
+        if api_keys is not None and rest.strip() not in api_keys:
+            raise invalid_api_key()
         return
     params = {}
     if scheme == "AWS4-HMAC-SHA256":
@@ -137,7 +151,9 @@ def check_auth(headers: Mapping[str, str]) -> None:
 
 
 def check_invoke_headers(headers: Mapping[str, str]) -> None:
-    """Check the enum-valued InvokeModel headers (trace, latency, service tier).
+    """Check the enum-valued InvokeModel headers and the request metadata.
+
+    The enums: trace, performance-config latency and service tier.
 
     Raises:
         BedrockError: 400 ``ValidationException`` in the service's constraint wording.
@@ -148,6 +164,44 @@ def check_invoke_headers(headers: Mapping[str, str]) -> None:
             raise validation_error(
                 f"1 validation error detected: Value '{value}' at '{member}' failed to "
                 f"satisfy constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
+            )
+    _check_request_metadata(headers.get(_METADATA_HEADER))
+
+
+def _check_request_metadata(header: str | None) -> None:
+    """``X-Amzn-Bedrock-Request-Metadata``: a JSON object of at most 16 string tags.
+
+    The constraints are botocore's (``RequestMetadataJson``, ``RequestMetadata``); the
+    texts are stand-ins in the service's constraint wording.
+    """
+    if header is None:
+        return
+    prefix = (
+        "1 validation error detected: Value at 'requestMetadata' failed to satisfy constraint: "
+    )
+    if len(header) > _METADATA_MAX_LENGTH:
+        raise validation_error(
+            prefix + f"Member must have length less than or equal to {_METADATA_MAX_LENGTH}"
+        )
+    tags = parse_request_metadata(header)
+    if tags is None:
+        raise validation_error(  # stand-in
+            prefix + "Member must be a JSON object whose keys and values are strings"
+        )
+    if not 1 <= len(tags) <= _METADATA_MAX_ENTRIES:
+        raise validation_error(
+            prefix + f"Map must have between 1 and {_METADATA_MAX_ENTRIES} entries"
+        )
+    for key, value in tags.items():
+        if not _METADATA_KEY.fullmatch(key):
+            raise validation_error(
+                prefix + "Map keys must satisfy constraint: [Member must satisfy regular "
+                f"expression pattern: {_METADATA_KEY.pattern}]"
+            )
+        if not _METADATA_VALUE.fullmatch(value):
+            raise validation_error(
+                prefix + "Map value must satisfy constraint: [Member must satisfy regular "
+                f"expression pattern: {_METADATA_VALUE.pattern}]"
             )
 
 
@@ -163,13 +217,20 @@ def resolve(model_id: str, *, opaque_arn_model: str) -> ResolvedModel:
     return found
 
 
-def parse_invocation(spec: ModelSpec, raw: bytes) -> Invocation:
+def parse_invocation(spec: ModelSpec, raw: bytes, *, ignore: Collection[str] = ()) -> Invocation:
     """Validate an InvokeModel body for ``spec``.
+
+    Args:
+        spec: The answering model.
+        raw: The request body.
+        ignore: Top-level keys Bedrock consumes before the model sees the body (e.g.
+            ``amazon-bedrock-guardrailConfig`` when a guardrail is applied); they are
+            dropped before validation.
 
     Raises:
         BedrockError: 400 ``ValidationException`` with Bedrock's text.
     """
-    body = _json_object(raw)
+    body = {key: value for key, value in _json_object(raw).items() if key not in ignore}
     if "messages" in body or not spec.legacy:
         if "messages" not in body and "prompt" in body:
             raise validation_error(
@@ -270,7 +331,7 @@ def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
         body=body,
         max_tokens=max_tokens,
         stop_sequences=_stop_sequences(body),
-        thinking_budget=_thinking_budget(body, max_tokens),
+        thinking_budget=check_thinking(spec, body, max_tokens),
     )
 
 
@@ -309,7 +370,8 @@ def _text_completions(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
 _JSON_TYPE_NAMES = {int: "Integer", float: "Number", str: "String", list: "JSONArray"}
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON schema validator's name for ``value``'s type, e.g. ``JSONObject``."""
     if value is None:
         return "Null"
     if isinstance(value, bool):
@@ -339,7 +401,7 @@ def _type_problems(body: Mapping[str, Any], types: Mapping[str, type]) -> list[s
             ok = isinstance(value, expected)
         if not ok:
             problems.append(
-                f"#/{key}: expected type: {_JSON_TYPE_NAMES[expected]}, found: {_json_type(value)}"
+                f"#/{key}: expected type: {_JSON_TYPE_NAMES[expected]}, found: {json_type(value)}"
             )
     return problems
 
@@ -392,22 +454,6 @@ def _check_tools(tools: Any) -> None:
 
 def _stop_sequences(body: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(s for s in body.get("stop_sequences") or () if isinstance(s, str))
-
-
-def _thinking_budget(body: Mapping[str, Any], max_tokens: int) -> int | None:
-    thinking = body.get("thinking")
-    if not isinstance(thinking, dict) or thinking.get("type") != "enabled":
-        return None
-    budget = thinking.get("budget_tokens")
-    if not isinstance(budget, int) or budget < _MIN_THINKING_BUDGET:
-        raise validation_error(
-            "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
-        )  # stand-in
-    if budget >= max_tokens:
-        raise validation_error(
-            "`max_tokens` must be greater than `thinking.budget_tokens`."  # stand-in
-        )
-    return budget
 
 
 def _converse_tokens(converse: Mapping[str, Any]) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from ._cache import CacheUse
 from ._catalog import ModelSpec, Style
 from ._generate import Generation
+from ._guardrails import ACTION_KEY, GuardrailOutcome
 from ._validation import Api
 
 LEGACY_DEFAULT_STOP = "\n\nHuman:"
@@ -57,6 +58,8 @@ class Completion:
     """Prompt caching, when the request used ``cache_control``."""
     stop_reason: str
     """The reported stop reason (Messages naming)."""
+    guardrail: GuardrailOutcome | None = None
+    """What a guardrail the request applied reports, if it applied one."""
 
     @property
     def output_tokens(self) -> int:
@@ -147,9 +150,13 @@ def _content(c: Completion) -> list[dict[str, Any]]:
     return blocks
 
 
+def _guardrail_fields(c: Completion) -> dict[str, Any]:
+    return c.guardrail.fields() if c.guardrail is not None else {}
+
+
 def messages_body(c: Completion) -> bytes:
-    """The InvokeModel body of a Messages answer."""
-    return _dumps(_message(c, _content(c), True, c.output_tokens))
+    """The InvokeModel body of a Messages answer (guardrail keys last)."""
+    return _dumps({**_message(c, _content(c), True, c.output_tokens), **_guardrail_fields(c)})
 
 
 def _delta(index: int, kind: str, field: str, value: str) -> bytes:
@@ -204,8 +211,13 @@ def messages_events(c: Completion) -> list[bytes]:
 
 
 def messages_final_event(c: Completion, invocation_metrics: dict[str, int]) -> bytes:
-    """``message_stop`` with the invocation metrics."""
-    return _dumps({"type": "message_stop", _METRICS_KEY: invocation_metrics})
+    """``message_stop`` with the invocation metrics, then the guardrail's action and trace.
+
+    Only the last event reports the guardrail (AWS: "The guardrail trace is returned only
+    for the last chunk"); the key order is a stand-in.
+    """
+    fields = {"type": "message_stop", _METRICS_KEY: invocation_metrics, **_guardrail_fields(c)}
+    return _dumps(fields)
 
 
 # -- Text Completions ------------------------------------------------------------------
@@ -220,15 +232,22 @@ def _legacy_stop(c: Completion) -> tuple[str, str | None]:
 def completion_body(c: Completion) -> bytes:
     """The InvokeModel body of a legacy Text Completions answer (2025 shape)."""
     reason, stop = _legacy_stop(c)
-    return _dumps(
-        {"type": "completion", "completion": c.generation.text, "stop_reason": reason, "stop": stop}
-    )
+    body = {"type": "completion", "completion": c.generation.text, "stop_reason": reason}
+    return _dumps({**body, "stop": stop, **_guardrail_fields(c)})
 
 
 def completion_events(c: Completion) -> list[bytes]:
-    """Every legacy stream chunk but the last."""
+    """Every legacy stream chunk but the last.
+
+    Under a guardrail each chunk carries the action, as the InvokeModelWithResponseStream
+    API reference shows for ``completion`` chunks.
+    """
+    action = b""
+    if c.guardrail is not None:
+        action = b',"%s":"%s"' % (ACTION_KEY.encode(), c.guardrail.action.encode())
     return [
-        b'{"type":"completion","completion":%s,"stop_reason":null,"stop":null}' % _dumps(piece)
+        b'{"type":"completion","completion":%s,"stop_reason":null,"stop":null%s}'
+        % (_dumps(piece), action)
         for piece in c.generation.pieces
         if piece
     ]
@@ -244,6 +263,7 @@ def completion_final_event(c: Completion, invocation_metrics: dict[str, int]) ->
             "stop_reason": reason,
             "stop": stop,
             _METRICS_KEY: invocation_metrics,
+            **_guardrail_fields(c),
         }
     )
 

@@ -21,6 +21,19 @@ Registered through the ``pytest11`` entry point, so installing the package is en
 * ``bedrock_emulator_session``: the session-wide emulator behind it (one server per test
   session); use it directly for session-scoped fixtures. Tests that change its settings
   (``set_responder``, latencies, flags) get them restored by ``bedrock_emulator``.
+* ``bedrock_emulator_tls`` (and ``bedrock_emulator_tls_session``): the same over HTTPS,
+  for Bedrock API keys, which botocore sends only over TLS::
+
+      def test_api_key(bedrock_emulator_tls, monkeypatch):
+          monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "my-key")
+          client = boto3.client(
+              "bedrock-runtime",
+              region_name="us-east-1",
+              endpoint_url=bedrock_emulator_tls.endpoint_url,
+              verify=bedrock_emulator_tls.ca_bundle,
+          )
+          ...
+          assert bedrock_emulator_tls.requests[-1].auth_scheme == "bearer"
 """
 
 from __future__ import annotations
@@ -45,3 +58,20 @@ def bedrock_emulator(bedrock_emulator_session: BedrockEmulator) -> Iterator[Bedr
     bedrock_emulator_session.reset()
     yield bedrock_emulator_session
     bedrock_emulator_session.reset()
+
+
+@pytest.fixture(scope="session")
+def bedrock_emulator_tls_session() -> Iterator[BedrockEmulator]:
+    """One running HTTPS emulator for the whole test session."""
+    with BedrockEmulator(tls=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def bedrock_emulator_tls(
+    bedrock_emulator_tls_session: BedrockEmulator,
+) -> Iterator[BedrockEmulator]:
+    """A running HTTPS emulator with a clean slate for this test."""
+    bedrock_emulator_tls_session.reset()
+    yield bedrock_emulator_tls_session
+    bedrock_emulator_tls_session.reset()

@@ -334,6 +334,7 @@ def test_count_tokens_unsupported(emu: BedrockEmulator, client: Any, model_id: s
 
 
 def test_invoke_headers_are_recorded_and_echoed(emu: BedrockEmulator, client: Any) -> None:
+    emu.add_guardrail("abc123", "1")
     response, _ = invoke(
         client,
         HAIKU_45,

@@ -38,9 +38,11 @@ BODY = json.dumps(
 
 def test_public_api() -> None:
     assert testing.__all__ == [
+        "AuthScheme",
         "BedrockEmulator",
         "BedrockError",
         "EmulatedRequest",
+        "Guardrail",
         "Headers",
         "Reply",
         "Responder",

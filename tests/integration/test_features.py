@@ -8,13 +8,17 @@ import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import CACHE_POINT, get_usage_callback
 from langchain_bedrock_claude.testing import BedrockEmulator, Reply
 
-from .conftest import SONNET_45, Twin
+from .conftest import Twin
 
 LONG_SYSTEM = "You answer questions about this reference manual. " + "Section text. " * 1200
 
 
 def test_service_tier_latency_and_request_metadata_reach_bedrock(twin, emu):
-    twin.create(service_tier="priority", performance_config_latency="optimized", request_metadata={"team": "search"})
+    twin.create(
+        service_tier="priority",
+        performance_config_latency="optimized",
+        request_metadata={"team": "search"},
+    )
     sent = emu.requests[-1]
     assert sent.service_tier == "priority"
     assert sent.performance_config_latency == "optimized"
@@ -47,7 +51,10 @@ def test_thinking_reaches_langchain_generation_info_and_never_the_text(llm_facto
     emu.reply(Reply(text="Paris.", thinking="France's capital."))
     chunks = list(llm._stream("Capital of France?"))
     assert "".join(chunk.text for chunk in chunks) == "Paris."
-    assert "".join((chunk.generation_info or {}).get("thinking", "") for chunk in chunks) == "France's capital."
+    assert (
+        "".join((chunk.generation_info or {}).get("thinking", "") for chunk in chunks)
+        == "France's capital."
+    )
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
@@ -75,7 +82,10 @@ def test_cache_points_in_a_langchain_prompt_and_usage_everywhere(llm_factory):
             llm.invoke(prompt)
             list(llm.stream(prompt))
         content = emu.requests[0].json["messages"][0]["content"]
-        assert content[0]["cache_control"] == {"type": "ephemeral"} and content[1]["text"] == "What does section 3 say?"
+        assert (
+            content[0]["cache_control"] == {"type": "ephemeral"}
+            and content[1]["text"] == "What does section 3 say?"
+        )
         assert usage.usage.cache_write_input_tokens > 1000
         assert usage.usage.cache_read_input_tokens == usage.usage.cache_write_input_tokens
         result = llm.generate([prompt])
@@ -131,5 +141,5 @@ def test_auto_inference_profile_on_the_llm(llm_factory, emu):
 
 def test_retired_legacy_id_on_the_llm(llm_factory, emu):
     emu.legacy_end_of_life = True
-    with pytest.raises(pkg.ModelRetiredError, match="us.anthropic.claude-sonnet-4-5"):
+    with pytest.raises(pkg.ModelRetiredError, match=r"us\.anthropic\.claude-sonnet-4-5"):
         llm_factory(model="anthropic.claude-v2:1").invoke("hi")

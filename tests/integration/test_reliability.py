@@ -187,3 +187,32 @@ def test_load_with_faults_loses_nothing_and_leaks_nothing(emu):
         _client_sockets(emu.port),
         sockets_before,
     )
+
+
+def test_a_server_that_goes_quiet_mid_stream_raises_a_timeout_with_the_partial_text(make_twin, emu):
+    for kind in ("sync", "async"):
+        twin = make_twin(kind, timeout=0.5)
+        emu.reply(["one", " two", " three"], token_latency=0.0)
+        emu.reply(["slow", " tokens"], token_latency=3.0)
+        _, pieces = twin.stream()
+        assert "".join(map(str, pieces)) == "one two three"
+        started = time.monotonic()
+        with pytest.raises((pkg.StreamInterruptedError, pkg.RequestTimeoutError)) as caught:
+            twin.stream()
+        assert time.monotonic() - started < 2.5
+        error = caught.value
+        if isinstance(error, pkg.StreamInterruptedError):
+            assert isinstance(error.__cause__, pkg.RequestTimeoutError)
+            assert error.partial_text in ("", "slow")
+        emu.reset()
+
+
+def test_a_stream_opened_and_dropped_unread_releases_its_connection(emu):
+    client = AnthropicBedrock(region="us-east-1", endpoint_url=emu.endpoint_url, **CREDENTIALS)
+    sockets_before = _client_sockets(emu.port)
+    for _ in range(5):
+        client.Completion.create(model=SONNET_45, prompt="hi", stream=True)
+    gc.collect()
+    assert _wait_until(lambda: _client_sockets(emu.port) <= sockets_before + 1)
+    assert client.Completion.create(model=SONNET_45, prompt="hi").completion
+    client.close()

@@ -149,7 +149,7 @@ def test_header_enums() -> None:
         (
             "anthropic.claude-sonnet-4-20250514-v1:0",
             body(max_tokens=1500, thinking={"type": "enabled", "budget_tokens": 1500}),
-            "`max_tokens` must be greater than `thinking.budget_tokens`.",
+            "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size",
         ),
         (
             "anthropic.claude-sonnet-4-20250514-v1:0",

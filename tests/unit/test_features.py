@@ -39,8 +39,8 @@ OPTION_KEYS = {
 
 
 def test_guardrail_parameters_become_invoke_model_parameters():
-    kwargs = request(guardrail_identifier="gr-abc123", guardrail_trace="enabled_full").boto_kwargs()
-    assert kwargs["guardrailIdentifier"] == "gr-abc123"
+    kwargs = request(guardrail_identifier="abc123xyz", guardrail_trace="enabled_full").boto_kwargs()
+    assert kwargs["guardrailIdentifier"] == "abc123xyz"
     assert kwargs["guardrailVersion"] == "DRAFT"
     assert kwargs["trace"] == "ENABLED_FULL"
     assert "amazon-bedrock-guardrailConfig" not in json.loads(kwargs["body"])
@@ -144,6 +144,22 @@ def test_thinking_enables_a_budget():
         (
             {"thinking_budget_tokens": 2048, "max_tokens": 4096, "model": "anthropic.claude-v2"},
             "extended thinking needs the Messages API",
+        ),
+        (
+            {
+                "thinking_budget_tokens": 2048,
+                "max_tokens": 4096,
+                "model": "us.anthropic.claude-opus-4-7",
+            },
+            "thinks adaptively and takes no thinking budget",
+        ),
+        (
+            {
+                "thinking_budget_tokens": 2048,
+                "max_tokens": 4096,
+                "model": "us.anthropic.claude-sonnet-5",
+            },
+            "thinks adaptively",
         ),
         ({"cache_system": True}, "'cache_system' needs a 'system' prompt"),
         (

@@ -27,9 +27,14 @@ def test_defaults_and_aliases():
     ],
 )
 def test_bad_settings_fail_at_construction(kwargs, message):
-    with pytest.raises((InvalidParameterError, PydanticValidationError)) as caught:
+    with pytest.raises(InvalidParameterError) as caught:
         BedrockClaude(**kwargs)
     assert message in str(caught.value)
+
+
+def test_wrong_field_types_are_still_pydantic_errors():
+    with pytest.raises(PydanticValidationError):
+        BedrockClaude(max_retries="many")
 
 
 def test_call_time_stop_is_merged_and_nothing_is_mutated():

@@ -83,7 +83,7 @@ def test_opus_47_and_later_take_no_sampling_parameter(name):
 
 def test_models_unknown_to_the_table_are_sent_as_asked():
     params = check(
-        model="us.anthropic.claude-sonnet-5", temperature=0.3, top_p=0.3, max_tokens=500000
+        model="us.anthropic.claude-haiku-5", temperature=0.3, top_p=0.3, max_tokens=500000
     )
     assert params.max_tokens == 500000
 

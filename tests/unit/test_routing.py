@@ -51,7 +51,8 @@ ROUTES = [
     ("us.anthropic.claude-opus-4-7", "messages", "opus", (4, 7), "us", "none"),
     ("us.anthropic.claude-opus-4-8", "messages", "opus", (4, 8), "us", "none"),
     ("apac.anthropic.claude-opus-5", "messages", "opus", (5,), "apac", "none"),
-    ("us.anthropic.claude-sonnet-5", "messages", "sonnet", (5,), "us", None),
+    ("us.anthropic.claude-sonnet-5", "messages", "sonnet", (5,), "us", "none"),
+    ("us.anthropic.claude-haiku-5", "messages", "haiku", (5,), "us", None),
     # geo prefixes we know and one not invented yet
     ("us-gov.anthropic.claude-3-haiku-20240307-v1:0", "messages", "haiku", (3,), "us-gov", "any"),
     (

@@ -1,0 +1,432 @@
+"""Async: many concurrent streams, connection-pool sizing, and whether the event loop blocks.
+
+* **256 concurrent streams** of 50 tokens, 20 ms apart (latency-bound, like a real model):
+  the ideal is one stream's duration (~1 s), since they overlap completely.
+  ``BedrockClaude(max_connections=256)`` should finish within 1.2x of it and ahead of
+  langchain-aws. Raw boto3 in 256 threads is the floor for any design on boto3.
+* **Pool sizing**: the same with the default ``max_connections`` (64). The async client
+  reads each open stream on one of its worker threads, as many as ``max_connections``, so
+  with 64 the other streams wait for a free worker: their first piece comes late.
+* **Sweep** (full run): raw boto3 threads and ``BedrockClaude`` at 64, 128 and 256 streams,
+  to show where this machine's CPU, not the design, sets the limit.
+* **The loop never blocks**: a ticker (``asyncio.sleep(0.005)`` in a loop, recording the real
+  gaps) runs beside 64 concurrent streams; a gap over 30 ms at the 99th percentile means the
+  loop was blocked. Paced streams (50 tokens, 20 ms apart) are the target; "bulk" streams
+  (500 tokens, no latency) are a stress test of the hand-over to the loop.
+
+Contenders that serialize streams (langchain-aws) get one round, cut off after a deadline,
+and report how many streams finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _contenders as c
+from ._harness import Report, Settings, Table, Target, median, ms, percentile
+from ._server import directive
+
+BULK_TOKENS = 500
+MAX_TOKENS = 600
+TICK = 0.005
+TARGET_IDEAL_RATIO = 1.2
+TARGET_TICK_P99 = 0.030
+POOL = 256
+IDEAL_RUNS = 3
+NO_DEADLINE = 120.0
+RAW = f"raw boto3 in {POOL} threads"
+OURS = f"BedrockClaude.astream (max_connections={POOL})"
+OURS_DEFAULT = "BedrockClaude.astream (default max_connections=64)"
+
+StreamOnce = Callable[[str], Awaitable[tuple[float, int]]]
+"""Runs one stream of the prompt; returns (``perf_counter()`` at its first text piece, text
+pieces)."""
+
+
+@dataclass
+class Batch:
+    """One batch of concurrent streams."""
+
+    wall: float
+    done: int
+    first_pieces: list[float]
+    """Seconds from the batch's start to each stream's first text piece."""
+    gaps: list[float] = field(default_factory=list)
+    """Ticker gaps, seconds, when a ticker ran."""
+    cut_off: bool = False
+
+
+@dataclass
+class AsyncContender:
+    """An async streaming contender; ``setup``/``teardown`` run inside each batch's loop."""
+
+    name: str
+    stream: StreamOnce
+    slow: bool = False
+    """Serializes streams: one round, bounded by the deadline."""
+    setup: Callable[[], Awaitable[None]] | None = None
+    teardown: Callable[[], Awaitable[None]] | None = None
+    close: Callable[[], None] | None = None
+
+
+async def _tick(stop: asyncio.Event, gaps: list[float]) -> None:
+    last = time.perf_counter()
+    while not stop.is_set():
+        await asyncio.sleep(TICK)
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+
+
+async def _batch(
+    contender: AsyncContender, prompt: str, count: int, deadline: float, ticker: bool
+) -> Batch:
+    if contender.setup is not None:
+        await contender.setup()
+    gaps: list[float] = []
+    stop = asyncio.Event()
+    tick_task = asyncio.create_task(_tick(stop, gaps)) if ticker else None
+    await asyncio.sleep(TICK * 2)  # let the ticker settle
+    gaps.clear()
+    started = time.perf_counter()
+    tasks = [asyncio.create_task(contender.stream(prompt)) for _ in range(count)]
+    done, pending = await asyncio.wait(tasks, timeout=deadline)
+    wall = time.perf_counter() - started
+    stop.set()
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    if tick_task is not None:
+        await tick_task
+    if contender.teardown is not None:
+        await contender.teardown()
+    firsts = []
+    finished = 0
+    for task in done:
+        error = task.exception()
+        if error is not None:
+            raise RuntimeError(f"{contender.name}: a stream failed") from error
+        first, pieces = task.result()
+        firsts.append(first - started)
+        finished += pieces > 0
+    return Batch(wall, finished, firsts, gaps, cut_off=bool(pending))
+
+
+def run_batch(
+    contender: AsyncContender, prompt: str, count: int, deadline: float, ticker: bool = False
+) -> Batch:
+    """``count`` concurrent streams in a fresh event loop."""
+    return asyncio.run(_batch(contender, prompt, count, deadline, ticker))
+
+
+# --- contenders ---------------------------------------------------------------------------------
+
+
+async def _consume(pieces: Any) -> tuple[float, int]:
+    first = 0.0
+    count = 0
+    async for piece in pieces:
+        if not first:
+            if not c.text_of(piece):
+                continue
+            first = time.perf_counter()
+        count += 1
+    return first, count
+
+
+def _llm_contender(name: str, model: Any, slow: bool = False) -> AsyncContender:
+    async def stream(prompt: str) -> tuple[float, int]:
+        return await _consume(model.astream(prompt))
+
+    return AsyncContender(name, stream, slow=slow)
+
+
+def _raw_threads(endpoint_url: str, wire: c.Wire) -> AsyncContender:
+    runtime = c.boto3_client(endpoint_url, max_connections=POOL)
+    pool = ThreadPoolExecutor(POOL, thread_name_prefix="raw-boto3")
+
+    def one(prompt: str) -> tuple[float, int]:
+        body = c.raw_body(wire, prompt, MAX_TOKENS)
+        first = 0.0
+        count = 0
+        for _ in c.raw_stream(runtime, wire, body):
+            if not first:
+                first = time.perf_counter()
+            count += 1
+        return first, count
+
+    async def stream(prompt: str) -> tuple[float, int]:
+        return await asyncio.get_running_loop().run_in_executor(pool, one, prompt)
+
+    def close() -> None:
+        pool.shutdown()
+        runtime.close()
+
+    return AsyncContender(RAW, stream, close=close)
+
+
+def _sdk(endpoint_url: str, wire: c.Wire) -> AsyncContender:
+    # httpx's async pool belongs to one event loop: a new client for each batch's loop.
+    holder: dict[str, Any] = {}
+
+    async def setup() -> None:
+        holder["sdk"] = c.async_anthropic_sdk(endpoint_url)
+
+    async def teardown() -> None:
+        await holder.pop("sdk").close()
+
+    async def stream(prompt: str) -> tuple[float, int]:
+        manager = holder["sdk"].messages.stream(
+            model=wire.model_id, max_tokens=MAX_TOKENS, messages=c.sdk_messages(prompt)
+        )
+        async with manager as events:
+            return await _consume(events.text_stream)
+
+    return AsyncContender(
+        "anthropic SDK AsyncAnthropicBedrock", stream, setup=setup, teardown=teardown
+    )
+
+
+def _contenders(endpoint_url: str) -> list[AsyncContender]:
+    wire = c.MESSAGES
+    contenders = [
+        _raw_threads(endpoint_url, wire),
+        _llm_contender(
+            OURS, c.bedrock_claude(endpoint_url, wire, MAX_TOKENS, max_connections=POOL)
+        ),
+        _llm_contender(OURS_DEFAULT, c.bedrock_claude(endpoint_url, wire, MAX_TOKENS)),
+    ]
+    if c.have("anthropic"):
+        contenders.append(_sdk(endpoint_url, wire))
+    if c.have("langchain_aws"):
+        for lc_wire in (c.MESSAGES, c.LEGACY):
+            model = c.langchain_aws_model(endpoint_url, lc_wire, MAX_TOKENS, max_connections=POOL)
+            contender = _llm_contender(
+                f"{c.langchain_aws_name(lc_wire)}.astream ({lc_wire.name})", model, slow=True
+            )
+            contender.close = model.client.close
+            contenders.append(contender)
+    return contenders
+
+
+def _rotate(items: list[AsyncContender], by: int) -> list[AsyncContender]:
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+# --- the scenarios ------------------------------------------------------------------------------
+
+
+def _ideal(endpoint_url: str, prompt: str) -> float:
+    """One stream alone, raw boto3: what perfectly overlapped streams would take."""
+    runtime = c.boto3_client(endpoint_url)
+    body = c.raw_body(c.MESSAGES, prompt, MAX_TOKENS)
+    durations = []
+    for _ in range(IDEAL_RUNS + 1):
+        started = time.perf_counter()
+        for _ in c.raw_stream(runtime, c.MESSAGES, body):
+            pass
+        durations.append(time.perf_counter() - started)
+    runtime.close()
+    return median(durations[1:])
+
+
+def _label(settings: Settings) -> str:
+    return f"{settings.async_tokens} tokens, {settings.async_latency * 1e3:g} ms apart"
+
+
+def _concurrent(
+    contenders: list[AsyncContender], ideal: float, settings: Settings, report: Report
+) -> None:
+    count = settings.concurrency
+    prompt = directive(settings.async_tokens, settings.async_latency)
+    fast = [contender for contender in contenders if not contender.slow]
+    results: dict[str, list[Batch]] = {contender.name: [] for contender in contenders}
+    for round_index in range(settings.async_rounds):
+        for contender in _rotate(fast, round_index):
+            results[contender.name].append(run_batch(contender, prompt, count, NO_DEADLINE))
+    for contender in contenders:
+        if contender.slow:
+            batch = run_batch(contender, prompt, count, settings.slow_deadline)
+            results[contender.name].append(batch)
+    table = Table(
+        f"Async: {count} concurrent streams of {_label(settings)} (ideal = one stream "
+        f"alone, raw boto3: {ms(ideal)} ms)",
+        ("contender", "rounds", "wall ms", "vs ideal", "done", "1st piece p50 ms", "p90 ms"),
+    )
+    raw: dict[str, Any] = {"ideal": ideal}
+    for contender in contenders:
+        batches = results[contender.name]
+        wall = median([batch.wall for batch in batches])
+        cut = any(batch.cut_off for batch in batches)
+        firsts = [first for batch in batches for first in batch.first_pieces]
+        mark = ">" if cut else ""
+        table.add(
+            contender.name,
+            len(batches),
+            mark + ms(wall),
+            mark + f"{wall / ideal:.2f}x",
+            f"{min(batch.done for batch in batches)}/{count}",
+            ms(median(firsts)),
+            ms(percentile(firsts, 90)),
+        )
+        raw[contender.name] = {
+            "wall": wall,
+            "done": min(batch.done for batch in batches),
+            "cut_off": cut,
+            "first_p50": median(firsts),
+            "first_p90": percentile(firsts, 90),
+        }
+    table.notes += [
+        f"langchain-aws rows: one round, cut off after {settings.slow_deadline:g} s; '>' marks "
+        "a cut-off. BedrockLLM reads each stream on the event loop (blocking it; see the "
+        "ticker), ChatBedrock pulls every piece through the loop's default executor "
+        "(min(32, CPUs + 4) threads).",
+        f"Every boto3 client here has a {POOL}-connection pool (botocore's default is 10).",
+        "1st piece: from the batch's start to each stream's first text piece.",
+        f"Size BedrockClaude's max_connections to the streams you run at once (here {POOL}): "
+        "it is also the number of worker threads that read streams. With the default 64, all "
+        "requests go out at once but only 64 streams are read at a time; the others' tokens "
+        "wait in their sockets and reach the caller late.",
+    ]
+    report.tables.append(table)
+    report.raw["async"] = raw
+    ours = raw[OURS]["wall"]
+    floor = raw[RAW]["wall"]
+    lc_walls = {name: value for name, value in raw.items() if name.startswith("langchain-aws")}
+    report.targets.append(
+        Target(
+            f"{count} concurrent astreams",
+            f"BedrockClaude(max_connections={POOL}) <= {TARGET_IDEAL_RATIO}x ideal",
+            f"{ours / ideal:.3f}x ({ms(ours)} vs ideal {ms(ideal)} ms); raw boto3 threads "
+            f"{floor / ideal:.3f}x",
+            ours / ideal <= TARGET_IDEAL_RATIO,
+        )
+    )
+    report.targets.append(
+        Target(
+            f"{count} concurrent astreams vs langchain-aws",
+            "BedrockClaude finishes ahead of ChatBedrock and BedrockLLM astream",
+            "; ".join(
+                f"{name.split('.')[0].removeprefix('langchain-aws ')} "
+                f"{'>' if value['cut_off'] else ''}{ms(value['wall'])} ms"
+                for name, value in lc_walls.items()
+            )
+            + f" vs {ms(ours)} ms"
+            if lc_walls
+            else "langchain-aws not installed",
+            all(ours < value["wall"] for value in lc_walls.values()) if lc_walls else None,
+        )
+    )
+    default, sized = raw[OURS_DEFAULT], raw[OURS]
+    report.targets.append(
+        Target(
+            "connection-pool sizing",
+            f"{count} streams: default 64 vs {POOL} connections differ",
+            f"1st piece p50 {ms(default['first_p50'])} vs {ms(sized['first_p50'])} ms, "
+            f"p90 {ms(default['first_p90'])} vs {ms(sized['first_p90'])} ms; wall "
+            f"{ms(default['wall'])} vs {ms(sized['wall'])} ms",
+            default["first_p50"] > sized["first_p50"] * 1.5,
+        )
+    )
+
+
+def _sweep(
+    contenders: list[AsyncContender], ideal: float, settings: Settings, report: Report
+) -> None:
+    prompt = directive(settings.async_tokens, settings.async_latency)
+    pair = [contender for contender in contenders if contender.name in (RAW, OURS)]
+    table = Table(
+        f"Async sweep: concurrent streams of {_label(settings)}, raw boto3 threads vs "
+        f"BedrockClaude (wall / ideal {ms(ideal)} ms, median of {settings.async_rounds})",
+        ("streams", *(contender.name for contender in pair)),
+    )
+    raw: dict[str, dict[str, float]] = {}
+    for count in settings.sweep:
+        walls: dict[str, list[float]] = {contender.name: [] for contender in pair}
+        for round_index in range(settings.async_rounds):
+            for contender in _rotate(pair, round_index):
+                walls[contender.name].append(run_batch(contender, prompt, count, NO_DEADLINE).wall)
+        raw[str(count)] = {name: median(values) for name, values in walls.items()}
+        table.add(count, *(f"{raw[str(count)][c.name] / ideal:.2f}x" for c in pair))
+    table.notes.append(
+        "Where raw boto3 threads fall behind the ideal too, the limit is this machine's CPU "
+        "(one GIL: signing and sending each request, waking a thread per token), not the "
+        "library's design."
+    )
+    report.tables.append(table)
+    report.raw["async_sweep"] = raw
+
+
+def _ticker(contenders: list[AsyncContender], settings: Settings, report: Report) -> None:
+    count = settings.ticker_streams
+    loads = [("paced", directive(settings.async_tokens, settings.async_latency), _label(settings))]
+    if settings.bulk_ticker:
+        loads.append(("bulk", directive(BULK_TOKENS), f"{BULK_TOKENS} tokens, no latency"))
+    table = Table(
+        f"Event loop responsiveness: a {TICK * 1e3:.0f} ms ticker beside {count} concurrent "
+        "streams (gap = time between ticks; 5 ms means never blocked)",
+        ("load / contender", "wall ms", "ticks", "p50 gap ms", "p99 gap ms", "max gap ms"),
+    )
+    raw: dict[str, Any] = {}
+    tickered = [contender for contender in contenders if contender.name != OURS_DEFAULT]
+    for load, prompt, label in loads:
+        table.add(f"[{load}: {label}]", "", "", "", "", "")
+        for contender in tickered:
+            deadline = settings.slow_deadline if contender.slow else NO_DEADLINE
+            batch = run_batch(contender, prompt, count, deadline, ticker=True)
+            biggest = max(batch.gaps, default=float("nan"))
+            table.add(
+                f"  {contender.name}",
+                (">" if batch.cut_off else "") + ms(batch.wall),
+                len(batch.gaps),
+                ms(percentile(batch.gaps, 50)),
+                ms(percentile(batch.gaps, 99)),
+                ms(biggest),
+            )
+            raw[f"{load}/{contender.name}"] = {
+                "p50": percentile(batch.gaps, 50),
+                "p99": percentile(batch.gaps, 99),
+                "max": biggest,
+                "ticks": len(batch.gaps),
+            }
+        ours = raw[f"{load}/{OURS}"]
+        report.targets.append(
+            Target(
+                f"loop never blocked ({load})",
+                f"5 ms ticker beside {count} BedrockClaude astreams: p99 gap <= 30 ms",
+                f"p99 {ms(ours['p99'])} ms, max {ms(ours['max'])} ms over {ours['ticks']} ticks",
+                ours["p99"] <= TARGET_TICK_P99 if load == "paced" else None,
+            )
+        )
+    table.notes.append(
+        "The paced load is the target; the bulk load (no latency) is a stress test reported "
+        "for information (n/a in Targets). BedrockClaude's row uses max_connections=256."
+    )
+    report.tables.append(table)
+    report.raw["ticker"] = raw
+
+
+def run(endpoint_url: str, settings: Settings, report: Report) -> None:
+    prompt = directive(settings.async_tokens, settings.async_latency)
+    ideal = _ideal(endpoint_url, prompt)
+    contenders = _contenders(endpoint_url)
+    try:
+        for contender in contenders:  # connections, worker threads, lazy imports
+            if contender.slow:
+                run_batch(contender, prompt, 8, settings.slow_deadline)
+            else:
+                run_batch(contender, prompt, 8 if settings.quick else settings.concurrency, 60)
+        _concurrent(contenders, ideal, settings, report)
+        if settings.sweep:
+            _sweep(contenders, ideal, settings, report)
+        _ticker(contenders, settings, report)
+    finally:
+        for contender in contenders:
+            if contender.close is not None:
+                contender.close()

@@ -1,0 +1,78 @@
+"""The benchmarks still run: every scenario group, tiny, against the emulator in a subprocess.
+
+Timings belong in ``benchmarks/``; this only checks that the code runs and reports.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from benchmarks import concurrency, imports, memory, overhead, streaming
+from benchmarks._harness import Report, Settings, machine_info
+from benchmarks._server import EmulatorProcess, directive
+
+TINY = Settings.create(quick=True).override(
+    invoke_iterations=2,
+    stream_iterations=1,
+    short_stream_iterations=1,
+    async_rounds=1,
+    concurrency=4,
+    async_tokens=3,
+    async_latency=0.002,
+    ticker_streams=2,
+    slow_deadline=5.0,
+    memory_calls=2,
+    memory_streams=1,
+    import_runs=1,
+)
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> object:
+    with EmulatorProcess() as emulator:
+        yield emulator.endpoint_url
+
+
+@pytest.fixture(autouse=True)
+def _quiet_pool_warnings() -> object:
+    logger = logging.getLogger("urllib3.connectionpool")
+    level = logger.level
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.mark.parametrize("group", [overhead, streaming, concurrency])
+def test_a_group_reports_tables_and_targets(endpoint: str, group: object) -> None:
+    report = Report(machine_info(TINY))
+    group.run(endpoint, TINY, report)  # type: ignore[attr-defined]
+    assert report.tables and report.targets
+    assert all(target.verdict in ("MET", "NOT MET", "n/a") for target in report.targets)
+    text = report.render()
+    assert "BedrockClaude" in text and "raw boto3" in text
+    assert '"targets"' in report.to_json()
+
+
+def test_the_memory_children_measure(endpoint: str) -> None:
+    growth = memory._growth_child(endpoint, "BedrockClaude", 2, 1)
+    assert {"start", "after invoke", "after stream", "after astream"} <= set(growth["marks"])
+    peak = memory._peak_child(endpoint, "BedrockClaude.stream", [20, 40])
+    assert peak["40"]["pieces"] >= 40 and peak["40"]["peak"] > 0
+
+
+def test_an_import_is_timed_in_a_fresh_interpreter() -> None:
+    result = imports._import_once("import langchain_bedrock_claude")
+    assert result["seconds"] > 0
+    assert "langchain_bedrock_claude.testing" not in result["loaded"]
+
+
+def test_the_directive_sizes_the_reply() -> None:
+    assert directive(2000, 0.02) == "Benchmark prompt. [bench tokens=2000 latency=0.02]"
