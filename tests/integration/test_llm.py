@@ -261,3 +261,28 @@ def test_no_secret_in_any_log_line_during_calls_and_faults(llm_factory, emu, cap
         assert CREDENTIALS["secret_key"] not in text
         assert "FQoGZXIvYXdzEXAMPLESESSIONTOKEN" not in text
         assert signature not in text
+
+
+def test_the_llm_retries_transient_faults_and_reports_broken_streams(llm_factory, emu):
+    llm = llm_factory(max_retries=2)
+    emu.throttle(1)
+    emu.reply("after a throttle")
+    assert llm.invoke("hi") == "after a throttle"
+    emu.reply(["one", " two", " three"])
+    emu.interrupt_stream(after_events=4, mode="drop")
+    with pytest.raises(pkg.StreamInterruptedError) as caught:
+        list(llm.stream("hi"))
+    assert caught.value.partial_text == "one two"
+
+    async def async_side() -> None:
+        emu.fail_next("ServiceUnavailableException", 503)
+        emu.reply(["x", "y"])
+        assert [piece async for piece in llm.astream("hi")] == ["x", "y", ""]
+        emu.reply(["a", " b", " c"])
+        emu.interrupt_stream(after_events=4, mode="exception", exception_type="throttlingException")
+        with pytest.raises(pkg.StreamInterruptedError) as broken:
+            async for _ in llm.astream("hi"):
+                pass
+        assert broken.value.partial_text == "a b"
+
+    asyncio.run(async_side())
