@@ -27,6 +27,7 @@ from ._errors import (
     StreamInterruptedError,
     map_aws_errors,
 )
+from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
 from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk, reroute
 from ._retry import RetryPolicy
@@ -160,14 +161,15 @@ class StreamSession:
         finally:
             self.close()
 
-    def _interrupted(self, error: BedrockClaudeError, so_far: Any) -> StreamInterruptedError:
-        text: str = so_far.text
-        usage: Usage = so_far.usage
+    def _interrupted(
+        self, error: BedrockClaudeError, so_far: ParsedResponse
+    ) -> StreamInterruptedError:
+        text = so_far.text
         return StreamInterruptedError(
             f"The stream broke after {len(text)} characters of text: {error.message} The text "
             "received so far is in partial_text; send the request again for a complete answer.",
             partial_text=text,
-            usage=usage,
+            usage=so_far.usage,
             model_id=self.model_id,
             request_id=self.request_id,
             status_code=error.status_code,
