@@ -2,7 +2,7 @@
 
 Examples::
 
-    python -m benchmarks                     # everything (about 10 minutes on 2 cores)
+    python -m benchmarks                     # everything (3-4 minutes on 2 cores)
     python -m benchmarks --quick             # everything, fewer iterations (under a minute)
     python -m benchmarks invoke stream       # some groups
     python -m benchmarks invoke --invoke-iterations 2000 --json results.json

@@ -193,8 +193,8 @@ def bedrock_claude(
         max_tokens=max_tokens,
         region=REGION,
         endpoint_url=endpoint_url,
-        aws_access_key_id=ACCESS_KEY,  # type: ignore[arg-type]
-        aws_secret_access_key=SECRET_KEY,  # type: ignore[arg-type]
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
         max_connections=max_connections,
     )
 

@@ -146,6 +146,8 @@ class EmulatorProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
     def __exit__(
         self,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +43,7 @@ RAW = f"raw boto3 in {POOL} threads"
 OURS = f"BedrockClaude.astream (max_connections={POOL})"
 OURS_DEFAULT = "BedrockClaude.astream (default max_connections=64)"
 
-StreamOnce = Callable[[str], Awaitable[tuple[float, int]]]
+StreamOnce = Callable[[str], Coroutine[Any, Any, tuple[float, int]]]
 """Runs one stream of the prompt; returns (``perf_counter()`` at its first text piece, text
 pieces)."""
 
@@ -222,12 +222,12 @@ def _rotate(items: list[AsyncContender], by: int) -> list[AsyncContender]:
 # --- the scenarios ------------------------------------------------------------------------------
 
 
-def _ideal(endpoint_url: str, prompt: str) -> float:
+def _ideal(endpoint_url: str, prompt: str, runs: int) -> float:
     """One stream alone, raw boto3: what perfectly overlapped streams would take."""
     runtime = c.boto3_client(endpoint_url)
     body = c.raw_body(c.MESSAGES, prompt, MAX_TOKENS)
     durations = []
-    for _ in range(IDEAL_RUNS + 1):
+    for _ in range(runs + 1):
         started = time.perf_counter()
         for _ in c.raw_stream(runtime, c.MESSAGES, body):
             pass
@@ -414,14 +414,16 @@ def _ticker(contenders: list[AsyncContender], settings: Settings, report: Report
 
 def run(endpoint_url: str, settings: Settings, report: Report) -> None:
     prompt = directive(settings.async_tokens, settings.async_latency)
-    ideal = _ideal(endpoint_url, prompt)
+    ideal = _ideal(endpoint_url, prompt, 1 if settings.quick else IDEAL_RUNS)
     contenders = _contenders(endpoint_url)
     try:
         for contender in contenders:  # connections, worker threads, lazy imports
-            if contender.slow:
+            if settings.quick:  # a short reply: seconds saved, the first batch pays the rest
+                run_batch(contender, directive(2), 8, settings.slow_deadline)
+            elif contender.slow:
                 run_batch(contender, prompt, 8, settings.slow_deadline)
             else:
-                run_batch(contender, prompt, 8 if settings.quick else settings.concurrency, 60)
+                run_batch(contender, prompt, settings.concurrency, NO_DEADLINE)
         _concurrent(contenders, ideal, settings, report)
         if settings.sweep:
             _sweep(contenders, ideal, settings, report)

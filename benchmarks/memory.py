@@ -24,7 +24,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from . import _contenders as c
@@ -47,7 +47,7 @@ _PEAK_CONTENDERS = (
 def rss_bytes() -> int:
     """This process's resident set size."""
     try:
-        import psutil
+        import psutil  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         with open("/proc/self/statm", encoding="ascii") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -68,7 +68,7 @@ def _growth_child(endpoint_url: str, contender: str, calls: int, streams: int) -
     max_tokens = SHORT_TOKENS + 16
     invoke: Callable[[], object]
     stream: Callable[[], Iterable[object]]
-    astream: Callable[[int], Awaitable[None]] | None = None
+    astream: Callable[[int], Coroutine[Any, Any, None]] | None = None
     if contender == "raw boto3":
         runtime = c.boto3_client(endpoint_url)
         body = c.raw_body(wire, prompt, max_tokens)
