@@ -113,18 +113,18 @@ class StreamSession:
 
     def chunks(self) -> Iterator[CompletionChunk]:
         """Yield pieces as their events arrive, then a final piece with the metadata."""
+        # Here rather than at the top: botocore is loaded once the first client is built.
+        from ._events import chunk_bytes, chunk_events
+
         try:
             while True:
                 parser = self._request.new_parser()
                 yielded = False
                 try:
                     with map_aws_errors(self.model_id, request_id=self.request_id):
-                        for event in self._body:
-                            chunk = event.get("chunk")
-                            if chunk is None:
-                                continue  # an event type this version does not know
+                        for chunk in chunk_events(self._body):
                             try:
-                                piece = parser.feed(json.loads(chunk["bytes"]))
+                                piece = parser.feed(json.loads(chunk_bytes(chunk)))
                             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                                 raise APIConnectionError(
                                     f"Bedrock sent a malformed stream event ({exc!r}); retry.",
@@ -278,21 +278,38 @@ class Stream(_StreamState):
 
 
 _END = object()
+_READ_AHEAD = 64
+"""Pieces a pump may hold for the loop before it waits: this bounds a slow consumer's memory,
+and pumps that wait release the GIL to the event loop instead of starving it."""
 
 
 class _Channel:
-    """Hands items from a pump thread to the event loop, waking the loop once per batch."""
+    """Hands items from a pump thread to the event loop, waking the loop once per batch.
+
+    At most ``_READ_AHEAD`` pieces wait in it: a pump with more waits for the loop to take
+    them (or for :meth:`close`).
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._items: deque[object] = deque()
         self._lock = threading.Lock()
+        self._taken = threading.Condition(self._lock)
+        self._closed = False
         self._waiter: asyncio.Future[None] | None = None
         self._wake_scheduled = False
 
-    def put(self, item: object) -> None:
-        """From the pump thread: add an item; schedule one wake-up if none is pending."""
+    def put(self, item: object, *, last: bool = False) -> None:
+        """From the pump thread: add an item; schedule one wake-up if none is pending.
+
+        Waits while the channel is full, unless ``last`` (the end or an error, which must
+        never wait); after :meth:`close`, drops the item.
+        """
         with self._lock:
+            while not last and len(self._items) >= _READ_AHEAD and not self._closed:
+                self._taken.wait()
+            if self._closed:
+                return
             self._items.append(item)
             if self._wake_scheduled or self._waiter is None:
                 return
@@ -307,6 +324,13 @@ class _Channel:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def close(self) -> None:
+        """From any thread: drop what is waiting and let a waiting pump go."""
+        with self._lock:
+            self._closed = True
+            self._items.clear()
+            self._taken.notify_all()
+
     async def get_batch(self) -> list[object]:
         """On the loop: every item available now, waiting for at least one."""
         while True:
@@ -314,6 +338,7 @@ class _Channel:
                 if self._items:
                     batch = list(self._items)
                     self._items.clear()
+                    self._taken.notify_all()
                     return batch
                 waiter = self._waiter = self._loop.create_future()
             await waiter
@@ -344,9 +369,9 @@ class _AsyncChunks:
             for chunk in session.chunks():
                 channel.put(chunk)
         except BaseException as error:  # handed to the loop, raised there
-            channel.put(error)
+            channel.put(error, last=True)
         finally:
-            channel.put(_END)
+            channel.put(_END, last=True)
 
     async def __anext__(self) -> CompletionChunk:
         if self._channel is None:
@@ -373,6 +398,8 @@ class _AsyncChunks:
         self._finished = True
         self._ready.clear()
         self._session.close()
+        if self._channel is not None:
+            self._channel.close()
 
     async def aclose(self) -> None:
         """Release the HTTP connection (the iterator yields nothing more)."""
@@ -380,6 +407,8 @@ class _AsyncChunks:
 
     def __del__(self) -> None:
         self._session.close()
+        if self._channel is not None:
+            self._channel.close()
 
 
 class AsyncStream(_StreamState):

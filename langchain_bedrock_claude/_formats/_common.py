@@ -54,6 +54,23 @@ class ParsedResponse:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+PIECES_BEFORE_JOIN = 256
+"""Text pieces kept apart before they are joined into one string (see :func:`add_piece`)."""
+
+
+def add_piece(parts: list[str], piece: str) -> None:
+    """Append ``piece`` to ``parts``, joining them into one string every 256 pieces.
+
+    A piece kept as its own ``str`` costs about 60 bytes, more than ten times its text; joined,
+    the text costs about one byte per character. Joining copies the text so far, but only
+    once every 256 pieces: for the longest completions (64,000 tokens) that is a few
+    milliseconds in all.
+    """
+    parts.append(piece)
+    if len(parts) >= PIECES_BEFORE_JOIN:
+        parts[:] = ["".join(parts)]
+
+
 class StreamParser(Protocol):
     """Turns decoded stream events into text, and remembers what the stream said of itself."""
 

@@ -12,6 +12,7 @@ from ._common import (
     GUARDRAIL_TRACE,
     INVOCATION_METRICS,
     ParsedResponse,
+    add_piece,
     guardrail_facts,
     latency_from_headers,
     metrics_metadata,
@@ -143,11 +144,11 @@ class StreamParser:
             delta_kind = delta.get("type")
             if delta_kind == "text_delta":
                 text: str = delta["text"]
-                self.text_parts.append(text)
+                add_piece(self.text_parts, text)
                 return text, ""
             if delta_kind == "thinking_delta":
                 thought: str = delta["thinking"]
-                self.thinking_parts.append(thought)
+                add_piece(self.thinking_parts, thought)
                 return "", thought
             return None  # tool input, signatures: not text
         if kind == "message_start":

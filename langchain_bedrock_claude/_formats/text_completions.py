@@ -12,6 +12,7 @@ from ._common import (
     GUARDRAIL_TRACE,
     INVOCATION_METRICS,
     ParsedResponse,
+    add_piece,
     guardrail_facts,
     latency_from_headers,
     metrics_metadata,
@@ -80,7 +81,7 @@ class StreamParser:
         text: str = event.get("completion") or ""
         if not text:
             return None
-        self.text_parts.append(text)
+        add_piece(self.text_parts, text)
         return text, ""
 
     def result(self) -> ParsedResponse:

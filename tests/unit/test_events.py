@@ -1,0 +1,91 @@
+"""The fast event-stream path decodes exactly what botocore's EventStream does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import botocore.session
+import pytest
+from botocore.eventstream import EventStream
+from botocore.exceptions import EventStreamError
+from botocore.parsers import EventStreamJSONParser
+
+from langchain_bedrock_claude._events import chunk_bytes, chunk_events
+from langchain_bedrock_claude.testing._eventstream import encode_chunk, encode_exception
+
+_SHAPE = (
+    botocore.session.get_session()
+    .get_service_model("bedrock-runtime")
+    .operation_model("InvokeModelWithResponseStream")
+    .output_shape.members["body"]
+)
+EVENTS = [
+    {"type": "message_start", "message": {"id": "msg_1", "usage": {"input_tokens": 3}}},
+    {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": "Hé"},
+    },
+    {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": " ✓"},
+    },
+    {"type": "message_stop"},
+]
+
+
+class _Raw:
+    """A urllib3 response's ``stream()``: the bytes in pieces of ``size``."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self._data, self._size = data, size
+
+    def stream(self) -> Iterator[bytes]:
+        for start in range(0, len(self._data), self._size):
+            yield self._data[start : start + self._size]
+
+
+def _body(data: bytes, size: int) -> EventStream:
+    return EventStream(
+        _Raw(data, size),
+        _SHAPE,
+        EventStreamJSONParser(),
+        "InvokeModelWithResponseStream",
+    )
+
+
+def _frames(padding: int = 7) -> bytes:
+    return b"".join(encode_chunk(json.dumps(event).encode(), padding) for event in EVENTS)
+
+
+@pytest.mark.parametrize("size", [1, 5, 64, 1 << 16])
+@pytest.mark.parametrize("padding", [0, 7])
+def test_chunks_match_botocore(size: int, padding: int) -> None:
+    data = _frames(padding)
+    expected = [event["chunk"]["bytes"] for event in _body(data, size)]
+    assert [chunk_bytes(chunk) for chunk in chunk_events(_body(data, size))] == expected
+    assert [json.loads(piece) for piece in expected] == EVENTS
+
+
+def test_an_exception_message_raises_botocores_error() -> None:
+    data = _frames() + encode_exception("throttlingException", b'{"message":"slow down"}')
+    with pytest.raises(EventStreamError) as fast:
+        list(chunk_events(_body(data, 64)))
+    with pytest.raises(EventStreamError) as slow:
+        list(_body(data, 64))
+    assert fast.value.response == slow.value.response
+    assert fast.value.response["Error"]["Code"] == "throttlingException"
+
+
+def test_a_corrupt_message_fails_as_in_botocore() -> None:
+    message = bytearray(encode_chunk(b"{}", 0))
+    message[-1] ^= 0xFF  # the message CRC
+    with pytest.raises(Exception, match=r"[Cc]hecksum"):
+        list(chunk_events(_body(bytes(message), 64)))
+
+
+def test_a_stream_that_is_not_botocores_yields_parsed_chunks() -> None:
+    events = [{"chunk": {"bytes": b'{"a":1}'}}, {"other": {}}]
+    assert [chunk_bytes(chunk) for chunk in chunk_events(events)] == [b'{"a":1}']
