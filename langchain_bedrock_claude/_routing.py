@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ._errors import InvalidParameterError
 from ._model_rules import ModelRules, Version, rules_for
@@ -91,6 +92,7 @@ def _parse_name(name: str) -> tuple[str | None, Version | None]:
     return family, tuple(numbers) if numbers else None
 
 
+@lru_cache(maxsize=256)  # ids repeat call after call; parsing one costs a few microseconds
 def resolve_model(model_id: object, api: Api | None = None) -> ModelRef:
     """Parse ``model_id`` and decide its wire API (``api`` overrides the automatic choice).
 
