@@ -98,7 +98,14 @@ class Twin:
 
 @pytest.fixture
 def emu(bedrock_emulator: BedrockEmulator) -> BedrockEmulator:
+    """The session's emulator, reset before and after each test (the plugin's fixture)."""
     return bedrock_emulator
+
+
+@pytest.fixture
+def server(bedrock_emulator_session: BedrockEmulator) -> BedrockEmulator:
+    """The running emulator without a reset, for fixtures that only need its address."""
+    return bedrock_emulator_session
 
 
 @pytest.fixture(params=["sync", "async"])

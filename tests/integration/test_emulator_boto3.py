@@ -19,19 +19,6 @@ HAIKU_45 = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 OPUS_48 = "global.anthropic.claude-opus-4-8"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emu(server: BedrockEmulator) -> Iterator[BedrockEmulator]:
-    server.reset()
-    yield server
-    server.reset()
-
-
 @pytest.fixture
 def client(server: BedrockEmulator) -> Iterator[Any]:
     runtime = boto3.client(

@@ -26,19 +26,6 @@ BODY = json.dumps(
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emu(server: BedrockEmulator) -> Iterator[BedrockEmulator]:
-    server.reset()
-    yield server
-    server.reset()
-
-
 def make_client(emu: BedrockEmulator, **config: Any) -> Any:
     config.setdefault("retries", {"total_max_attempts": 1, "mode": "standard"})
     return boto3.client(

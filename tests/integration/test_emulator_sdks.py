@@ -17,19 +17,6 @@ from langchain_bedrock_claude.testing import BedrockEmulator
 HAIKU_45 = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emu(server: BedrockEmulator) -> Iterator[BedrockEmulator]:
-    server.reset()
-    yield server
-    server.reset()
-
-
 @pytest.fixture
 def sdk(server: BedrockEmulator) -> Iterator[anthropic.AnthropicBedrock]:
     client = anthropic.AnthropicBedrock(
