@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from langchain_bedrock_claude import (
     AnthropicBedrock,
@@ -139,3 +141,20 @@ def llm_factory(emu: BedrockEmulator) -> Any:
         return BedrockClaude(**fields)
 
     return make
+
+
+@pytest.fixture
+def tls_boto3(
+    bedrock_emulator_tls: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """Stock boto3 on the HTTPS emulator, signing with a Bedrock API key (bearer token)."""
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-tests")
+    runtime = boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=bedrock_emulator_tls.endpoint_url,
+        verify=bedrock_emulator_tls.ca_bundle,
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+    yield runtime
+    runtime.close()

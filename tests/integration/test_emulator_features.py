@@ -4,12 +4,9 @@ stock boto3 over HTTPS with a Bedrock API key."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from langchain_bedrock_claude.testing import BedrockEmulator, Reply
@@ -29,17 +26,8 @@ def emu(bedrock_emulator_tls: BedrockEmulator) -> BedrockEmulator:
 
 
 @pytest.fixture
-def client(emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-features")
-    runtime = boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        verify=emu.ca_bundle,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
-    yield runtime
-    runtime.close()
+def client(emu: BedrockEmulator, tls_boto3: Any) -> Any:
+    return tls_boto3
 
 
 def body(text: str = "What is the capital of France?", **extra: Any) -> str:
