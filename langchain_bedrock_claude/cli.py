@@ -608,7 +608,7 @@ def _emulator_command(argv: Sequence[str]) -> int:
     from .testing.__main__ import main as serve
 
     try:
-        return serve(list(argv))
+        return serve(list(argv), prog=f"{PROG} emulator")
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 

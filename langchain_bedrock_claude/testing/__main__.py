@@ -15,9 +15,9 @@ from types import FrameType
 from ._emulator import BedrockEmulator
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m langchain_bedrock_claude.testing",
+        prog=prog,
         description="Serve a local AWS Bedrock Runtime emulator for Claude.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to bind (0: a free one)")
@@ -51,16 +51,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, prog: str = "python -m langchain_bedrock_claude.testing"
+) -> int:
     """Serve until interrupted.
 
     Args:
         argv: Command-line arguments (default: ``sys.argv[1:]``).
+        prog: The command's name in ``--help`` and errors.
 
     Returns:
         The exit status.
     """
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
