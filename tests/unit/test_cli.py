@@ -348,15 +348,15 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_emulator_subcommand_is_delegated(monkeypatch: pytest.MonkeyPatch) -> None:
     import langchain_bedrock_claude.testing.__main__ as emulator_main
 
-    seen: list[list[str]] = []
+    seen: list[tuple[list[str], str]] = []
 
-    def serve(argv: list[str]) -> int:
-        seen.append(argv)
+    def serve(argv: list[str], *, prog: str) -> int:
+        seen.append((argv, prog))
         return 0
 
     monkeypatch.setattr(emulator_main, "main", serve)
     assert cli.main(["emulator", "--port", "8123", "--host", "127.0.0.1"]) == 0
-    assert seen == [["--port", "8123", "--host", "127.0.0.1"]]
+    assert seen == [(["--port", "8123", "--host", "127.0.0.1"], "bedrock-claude emulator")]
 
 
 @pytest.mark.parametrize(
