@@ -279,15 +279,21 @@ class Stream(_StreamState):
 
 _END = object()
 _READ_AHEAD = 64
-"""Pieces a pump may hold for the loop before it waits: this bounds a slow consumer's memory,
-and pumps that wait release the GIL to the event loop instead of starving it."""
+"""Pieces a pump may hold for the loop before it waits: pumps that wait release the GIL to the
+event loop instead of starving it, and a slow consumer's stream holds less memory."""
+_READ_AHEAD_PATIENCE = 0.05
+"""Seconds a pump waits on a full channel before it goes on regardless. The wait is bounded
+because the consumer may be waiting on another stream whose pump cannot start until this one's
+worker thread is free (more streams read at once than ``max_connections``): an unbounded wait
+would deadlock them."""
 
 
 class _Channel:
     """Hands items from a pump thread to the event loop, waking the loop once per batch.
 
-    At most ``_READ_AHEAD`` pieces wait in it: a pump with more waits for the loop to take
-    them (or for :meth:`close`).
+    When ``_READ_AHEAD`` pieces wait in it, a pump waits for the loop to take them, for
+    :meth:`close`, or for ``_READ_AHEAD_PATIENCE`` seconds; a consumer that took nothing in
+    that time is not waited for again until it takes something.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -296,6 +302,7 @@ class _Channel:
         self._lock = threading.Lock()
         self._taken = threading.Condition(self._lock)
         self._closed = False
+        self._patient = True
         self._waiter: asyncio.Future[None] | None = None
         self._wake_scheduled = False
 
@@ -306,8 +313,10 @@ class _Channel:
         never wait); after :meth:`close`, drops the item.
         """
         with self._lock:
-            while not last and len(self._items) >= _READ_AHEAD and not self._closed:
-                self._taken.wait()
+            if not last and len(self._items) >= _READ_AHEAD and self._patient:
+                # A consumer that takes nothing for a while may be waiting on another stream:
+                # stop holding back until it takes again.
+                self._patient = self._taken.wait(_READ_AHEAD_PATIENCE) or self._closed
             if self._closed:
                 return
             self._items.append(item)
@@ -338,6 +347,7 @@ class _Channel:
                 if self._items:
                     batch = list(self._items)
                     self._items.clear()
+                    self._patient = True
                     self._taken.notify_all()
                     return batch
                 waiter = self._waiter = self._loop.create_future()

@@ -216,3 +216,33 @@ def test_a_stream_opened_and_dropped_unread_releases_its_connection(emu):
     assert _wait_until(lambda: _client_sockets(emu.port) <= sockets_before + 1)
     assert client.Completion.create(model=SONNET_45, prompt="hi").completion
     client.close()
+
+
+async def test_reading_more_streams_at_once_than_workers_never_deadlocks(emu):
+    # Two worker threads, four streams read a piece at a time in turn: each pump fills its
+    # channel and must not hold its thread forever while the reader waits on another stream.
+    emu.set_responder(lambda request: [f" w{i}" for i in range(300)])
+    client = AsyncAnthropicBedrock(
+        region="us-east-1", endpoint_url=emu.endpoint_url, max_connections=2, **CREDENTIALS
+    )
+    streams = [
+        await client.Completion.create(
+            model=SONNET_45, prompt=f"p{i}", max_tokens_to_sample=400, stream=True
+        )
+        for i in range(4)
+    ]
+    iterators = [stream.__aiter__() for stream in streams]
+    texts = ["" for _ in iterators]
+
+    async def round_robin() -> None:
+        active = set(range(len(iterators)))
+        while active:
+            for index in sorted(active):
+                try:
+                    texts[index] += str(await iterators[index].__anext__())
+                except StopAsyncIteration:
+                    active.discard(index)
+
+    await asyncio.wait_for(round_robin(), timeout=30)
+    assert all(text == "".join(f" w{i}" for i in range(300)) for text in texts)
+    await client.aclose()
