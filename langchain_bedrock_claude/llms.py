@@ -178,20 +178,8 @@ class BedrockClaude(LLM):
         self._check()
 
     def _check(self) -> None:
-        check_params(
-            model=self.model,
-            prompt="check",
-            max_tokens=self.max_tokens,
-            stop_sequences=self.stop,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            top_k=self.top_k,
-            system=self.system,
-            api=self.api,
-            extra_body=self.model_kwargs,
-            options=self._options({}),
-            max_tokens_name="max_tokens",
-        )
+        # The same checks a call makes, on a stand-in prompt; then the connection settings.
+        self._request("check", None, {})
         self._settings()
 
     def _options(self, overrides: Mapping[str, Any]) -> InvocationOptions:

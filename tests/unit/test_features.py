@@ -6,7 +6,12 @@ import pytest
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude._models import Completion, Usage
-from langchain_bedrock_claude._params import CACHE_POINT, check_options, check_params
+from langchain_bedrock_claude._params import (
+    CACHE_POINT,
+    OPTION_NAMES,
+    check_options,
+    check_params,
+)
 from langchain_bedrock_claude._request import (
     check_guardrail,
     count_tokens_kwargs,
@@ -18,24 +23,10 @@ SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
 def request(stream=False, **kwargs):
-    options = {k: kwargs.pop(k) for k in list(kwargs) if k in OPTION_KEYS}
+    options = {k: kwargs.pop(k) for k in list(kwargs) if k in OPTION_NAMES}
     kwargs.setdefault("model", SONNET_45)
     kwargs.setdefault("prompt", "hi")
     return prepare(check_params(options=check_options(**options), **kwargs), stream=stream)
-
-
-OPTION_KEYS = {
-    "guardrail_identifier",
-    "guardrail_version",
-    "guardrail_trace",
-    "guardrail_stream_processing_mode",
-    "raise_on_guardrail_intervention",
-    "service_tier",
-    "performance_config_latency",
-    "request_metadata",
-    "thinking_budget_tokens",
-    "cache_system",
-}
 
 
 def test_guardrail_parameters_become_invoke_model_parameters():
