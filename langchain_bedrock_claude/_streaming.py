@@ -4,7 +4,7 @@ One blocking core, :class:`StreamSession`, opens the response (with retries), de
 retries a stream that failed before its first piece, and turns every way a stream can break
 into a typed error. :class:`Stream` iterates it directly; :class:`AsyncStream` runs it on a
 worker thread (a "pump") that hands pieces to the event loop in batches, so the loop never
-blocks on a socket and wakes once per batch rather than once per token.
+blocks on a socket, and one wake-up of the loop serves every stream that has new pieces.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import contextlib
 import json
 import socket
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 from ._boto import RuntimeHandle
 from ._errors import (
@@ -288,6 +289,60 @@ worker thread is free (more streams read at once than ``max_connections``): an u
 would deadlock them."""
 
 
+class _Doorbell:
+    """Wakes one event loop for any number of channels that have new items.
+
+    Every wake-up from another thread writes to the loop's self-pipe, a system call on each
+    side plus a hand-over of the GIL. With many streams, a token on each of them would wake
+    the loop once per token; a doorbell rung while a wake-up is already on its way only adds
+    its channel to the list the loop will serve, so a busy loop serves more at each wake-up.
+    """
+
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Doorbell]] = (
+        weakref.WeakKeyDictionary()
+    )
+    _by_loop_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Weakly, or the registry's value would keep its own key (the loop) alive for ever.
+        self._loop = weakref.ref(loop)
+        self._lock = threading.Lock()
+        self._ringing: list[_Channel] = []
+        self._scheduled = False
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> _Doorbell:
+        """The doorbell of ``loop``, made on first use."""
+        with cls._by_loop_lock:
+            doorbell = cls._by_loop.get(loop)
+            if doorbell is None:
+                doorbell = cls._by_loop[loop] = cls(loop)
+            return doorbell
+
+    def ring(self, channel: _Channel) -> None:
+        """From any thread: have the loop serve ``channel`` soon."""
+        with self._lock:
+            self._ringing.append(channel)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        loop = self._loop()
+        try:
+            if loop is None:
+                raise RuntimeError("the event loop is gone")
+            loop.call_soon_threadsafe(self._serve)
+        except RuntimeError:  # the loop is closed or gone: nobody is listening
+            with self._lock:
+                self._scheduled = False
+
+    def _serve(self) -> None:
+        with self._lock:
+            ringing, self._ringing = self._ringing, []
+            self._scheduled = False
+        for channel in ringing:
+            channel._wake()
+
+
 class _Channel:
     """Hands items from a pump thread to the event loop, waking the loop once per batch.
 
@@ -298,6 +353,7 @@ class _Channel:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self._doorbell = _Doorbell.of(loop)
         self._items: deque[object] = deque()
         self._lock = threading.Lock()
         self._taken = threading.Condition(self._lock)
@@ -323,8 +379,7 @@ class _Channel:
             if self._wake_scheduled or self._waiter is None:
                 return
             self._wake_scheduled = True
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
-            self._loop.call_soon_threadsafe(self._wake)
+        self._doorbell.ring(self)
 
     def _wake(self) -> None:
         with self._lock:

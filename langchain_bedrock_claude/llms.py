@@ -10,6 +10,7 @@ chain = prompt | llm | StrOutputParser()
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import aclosing
 from functools import cached_property
@@ -195,7 +196,7 @@ class BedrockClaude(LLM):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {
+        params = {
             "model": self.model,
             "api": self.api,
             "max_tokens": self.max_tokens,
@@ -209,6 +210,9 @@ class BedrockClaude(LLM):
             # They change what comes back, so LangChain's LLM cache must tell them apart.
             **{name: getattr(self, name) for name in OPTION_NAMES},
         }
+        # Unset ones are left out: tracers show what was asked for, and langchain-core turns
+        # this into a string (the LLM cache key) on every call.
+        return {name: value for name, value in params.items() if value is not None}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
@@ -442,3 +446,14 @@ def _generation(completion: Completion) -> Generation:
     if completion.thinking:
         info["thinking"] = completion.thinking
     return Generation(text=completion.completion, generation_info=info)
+
+
+def _remember_signatures() -> None:
+    # langchain-core looks up whether _generate takes a run_manager with inspect.signature on
+    # every call, about 15% of its cost per call; inspect returns __signature__ when set.
+    for name in ("_generate", "_agenerate"):
+        method = getattr(BedrockClaude, name)
+        method.__signature__ = inspect.signature(method)
+
+
+_remember_signatures()

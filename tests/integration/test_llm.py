@@ -176,6 +176,35 @@ def test_llm_cache_answers_repeats_without_a_request(llm_factory, emu):
         set_llm_cache(None)
 
 
+def test_llm_cache_tells_apart_models_that_differ_in_an_option(llm_factory, emu):
+    set_llm_cache(InMemoryCache())
+    try:
+        emu.reply("plain")
+        emu.reply("flex")
+        emu.reply("cool")
+        assert llm_factory().invoke("same prompt") == "plain"
+        assert llm_factory(service_tier="flex").invoke("same prompt") == "flex"
+        assert llm_factory(temperature=0.1).invoke("same prompt") == "cool"
+        assert llm_factory(service_tier="flex").invoke("same prompt") == "flex"  # cached
+        assert len(emu.requests) == 3
+    finally:
+        set_llm_cache(None)
+
+
+def test_tracers_see_the_settings_that_were_set(llm_factory, emu):
+    seen: list[dict[str, Any]] = []
+
+    class Recorder(BaseCallbackHandler):
+        def on_llm_start(self, serialized: Any, prompts: Any, **kwargs: Any) -> None:
+            seen.append(kwargs["invocation_params"])
+
+    llm_factory(service_tier="priority", top_k=5).invoke("hi", config={"callbacks": [Recorder()]})
+    (params,) = seen
+    assert params["service_tier"] == "priority" and params["top_k"] == 5
+    assert params["model"] == SONNET_45 and params["_type"] == "bedrock-claude"
+    assert "guardrail_identifier" not in params and "temperature" not in params
+
+
 def test_usage_callback_adds_up_calls_streams_and_async(llm_factory, emu):
     llm = llm_factory()
     emu.reply("a b c")  # 3 output tokens

@@ -12,7 +12,12 @@ from botocore.exceptions import EventStreamError
 from botocore.parsers import EventStreamJSONParser
 
 from langchain_bedrock_claude._events import chunk_bytes, chunk_events
-from langchain_bedrock_claude.testing._eventstream import encode_chunk, encode_exception
+from langchain_bedrock_claude.testing._eventstream import (
+    encode_chunk,
+    encode_exception,
+    encode_headers,
+    encode_message,
+)
 
 _SHAPE = (
     botocore.session.get_session()
@@ -89,3 +94,26 @@ def test_a_corrupt_message_fails_as_in_botocore() -> None:
 def test_a_stream_that_is_not_botocores_yields_parsed_chunks() -> None:
     events = [{"chunk": {"bytes": b'{"a":1}'}}, {"other": {}}]
     assert [chunk_bytes(chunk) for chunk in chunk_events(events)] == [b'{"a":1}']
+
+
+def _event(event_type: str, payload: bytes) -> bytes:
+    headers = ((":event-type", event_type), (":content-type", "application/json"))
+    return encode_message(encode_headers((*headers, (":message-type", "event"))), payload)
+
+
+def test_headers_are_told_apart_byte_for_byte() -> None:
+    # Parsed headers are remembered per header block: an event type of the same length as
+    # "chunk", between chunks, must still be recognised as another type and skipped.
+    chunk = encode_chunk(b'{"n":1}', 0)
+    data = chunk + _event("chonk", b'{"bytes":"eyJuIjoyfQ=="}') + chunk + chunk
+    expected = [event["chunk"]["bytes"] for event in _body(data, 64) if "chunk" in event]
+    assert [chunk_bytes(piece) for piece in chunk_events(_body(data, 64))] == expected
+    assert expected == [b'{"n":1}'] * 3
+
+
+def test_an_exception_after_many_chunks_still_raises() -> None:
+    many = b"".join(encode_chunk(b'{"n":1}', 3) for _ in range(50))
+    data = many + encode_exception("modelStreamErrorException", b'{"message":"boom"}')
+    with pytest.raises(EventStreamError) as error:
+        list(chunk_events(_body(data, 1 << 16)))
+    assert error.value.response["Error"]["Code"] == "modelStreamErrorException"

@@ -1,0 +1,95 @@
+"""How async streams hand pieces from their pump threads to the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import weakref
+from typing import Any
+
+from langchain_bedrock_claude._streaming import _Channel
+
+
+def test_one_wake_up_serves_every_stream_with_new_pieces() -> None:
+    # 50 streams each get a piece while the loop is busy: the loop is woken once, not 50
+    # times, and every stream's consumer gets its piece.
+    loop = asyncio.new_event_loop()
+    wake_ups = 0
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal wake_ups
+        wake_ups += 1
+        return call_soon_threadsafe(*args, **kwargs)
+
+    loop.call_soon_threadsafe = counted  # type: ignore[method-assign,assignment]
+
+    async def scenario() -> list[list[object]]:
+        channels = [_Channel(asyncio.get_running_loop()) for _ in range(50)]
+        consumers = [asyncio.ensure_future(channel.get_batch()) for channel in channels]
+        await asyncio.sleep(0)  # every consumer is now waiting
+
+        def pumps() -> None:
+            for index, channel in enumerate(channels):
+                channel.put(index)
+
+        producer = threading.Thread(target=pumps)
+        producer.start()
+        producer.join()  # the loop is busy (blocked here) while every piece arrives
+        return await asyncio.gather(*consumers)
+
+    try:
+        assert loop.run_until_complete(scenario()) == [[index] for index in range(50)]
+    finally:
+        loop.close()
+    assert wake_ups == 1
+
+
+def test_pieces_arriving_while_the_loop_serves_are_not_lost() -> None:
+    # Pumps keep putting while the loop takes batches: every piece arrives once, in order.
+    async def scenario() -> list[list[object]]:
+        loop = asyncio.get_running_loop()
+        channels = [_Channel(loop) for _ in range(8)]
+
+        def pump(channel: _Channel, base: int) -> None:
+            for index in range(500):
+                channel.put(base + index)
+            channel.put(None, last=True)
+
+        async def consume(channel: _Channel) -> list[object]:
+            got: list[object] = []
+            while not got or got[-1] is not None:
+                got.extend(await channel.get_batch())
+            return got[:-1]
+
+        threads = [
+            threading.Thread(target=pump, args=(channel, 1000 * number))
+            for number, channel in enumerate(channels)
+        ]
+        consumers = [asyncio.ensure_future(consume(channel)) for channel in channels]
+        for thread in threads:
+            thread.start()
+        # A lost wake-up would leave a consumer waiting for ever.
+        results = await asyncio.wait_for(asyncio.gather(*consumers), timeout=10)
+        for thread in threads:
+            thread.join()
+        return results
+
+    results = asyncio.run(scenario())
+    assert results == [list(range(1000 * n, 1000 * n + 500)) for n in range(8)]
+
+
+def test_a_finished_event_loop_is_not_kept_alive() -> None:
+    async def use_a_channel() -> None:
+        channel = _Channel(asyncio.get_running_loop())
+        channel.put("piece")
+        assert await channel.get_batch() == ["piece"]
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(use_a_channel())
+    loop.close()
+    gone = weakref.ref(loop)
+    del loop
+    gc.collect()
+    assert gone() is None
