@@ -304,8 +304,12 @@ class _Doorbell:
     _by_loop_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        # Weakly, or the registry's value would keep its own key (the loop) alive for ever.
-        self._loop = weakref.ref(loop)
+        self._loop: Callable[[], asyncio.AbstractEventLoop | None]
+        try:
+            # Weakly, or the registry's value would keep its own key (the loop) alive for ever.
+            self._loop = weakref.ref(loop)
+        except TypeError:  # a loop type without weak references is never registered
+            self._loop = lambda: loop
         self._lock = threading.Lock()
         self._ringing: list[_Channel] = []
         self._scheduled = False
@@ -314,9 +318,12 @@ class _Doorbell:
     def of(cls, loop: asyncio.AbstractEventLoop) -> _Doorbell:
         """The doorbell of ``loop``, made on first use."""
         with cls._by_loop_lock:
-            doorbell = cls._by_loop.get(loop)
-            if doorbell is None:
-                doorbell = cls._by_loop[loop] = cls(loop)
+            try:
+                doorbell = cls._by_loop.get(loop)
+                if doorbell is None:
+                    doorbell = cls._by_loop[loop] = cls(loop)
+            except TypeError:  # no weak references: a doorbell for this channel alone
+                return cls(loop)
             return doorbell
 
     def ring(self, channel: _Channel) -> None:

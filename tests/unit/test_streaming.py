@@ -93,3 +93,29 @@ def test_a_finished_event_loop_is_not_kept_alive() -> None:
     del loop
     gc.collect()
     assert gone() is None
+
+
+def test_a_loop_without_weak_references_still_gets_its_pieces() -> None:
+    class SlottedLoop:
+        __slots__ = ("calls",)
+
+        def __init__(self) -> None:
+            self.calls: list[Any] = []
+
+        def call_soon_threadsafe(self, callback: Any, *args: Any) -> None:
+            self.calls.append(callback)
+
+        def create_future(self) -> Any:
+            return asyncio.get_running_loop().create_future()
+
+    async def scenario() -> list[object]:
+        loop = SlottedLoop()
+        channel = _Channel(loop)  # type: ignore[arg-type]
+        waiting = asyncio.ensure_future(channel.get_batch())
+        await asyncio.sleep(0)
+        channel.put("piece")
+        (serve,) = loop.calls
+        serve()
+        return await waiting
+
+    assert asyncio.run(scenario()) == ["piece"]
