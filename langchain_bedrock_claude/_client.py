@@ -36,11 +36,11 @@ from ._params import (
 )
 from ._request import (
     PreparedRequest,
+    Tries,
     check_guardrail,
     completion_from,
     count_tokens_kwargs,
     prepare,
-    reroute,
 )
 from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from ._streaming import AsyncStream, Stream, StreamSession, run_blocking
@@ -201,16 +201,9 @@ class _BaseClient:
         """The underlying boto3 ``bedrock-runtime`` client (built on first access)."""
         return self._runtime.get()
 
-    def _next_try(
-        self, request: PreparedRequest, error: BedrockClaudeError, attempt: int, rerouted: bool
-    ) -> tuple[PreparedRequest, float] | None:
-        """The request to send next and the wait before it, or ``None`` to give up."""
-        if not rerouted:
-            other = reroute(request, error, enabled=self.auto_inference_profile)
-            if other is not None:
-                return other, 0.0
-        delay = self._policy.delay(error, attempt)
-        return None if delay is None else (request, delay)
+    def _tries(self) -> Tries:
+        """A fresh record of one call's retries and reroute."""
+        return Tries(self._policy, auto_inference_profile=self.auto_inference_profile)
 
     def __repr__(self) -> str:
         settings = self._runtime.settings
@@ -327,17 +320,15 @@ class AnthropicBedrock(_BaseClient):
 
     def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
         """``call(request)``, retried (and rerouted) as the policy says; waits by sleeping."""
-        attempt, rerouted = 0, False
+        tries = self._tries()
         while True:
             try:
                 return call(request)
             except BedrockClaudeError as error:
-                following = self._next_try(request, error, attempt, rerouted)
+                following = tries.after(request, error)
                 if following is None:
                     raise
-                rerouted = rerouted or following[0] is not request
                 request, delay = following
-                attempt += delay > 0
                 time.sleep(delay)
 
     def _invoke(self, request: PreparedRequest) -> Completion:
@@ -467,18 +458,16 @@ class AsyncAnthropicBedrock(_BaseClient):
 
     async def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
         """``call(request)`` on a worker thread, retried as the policy says; waits on the loop."""
-        attempt, rerouted = 0, False
+        tries = self._tries()
         while True:
             try:
                 result: T = await run_blocking(self.executor, partial(call, request))
                 return result
             except BedrockClaudeError as error:
-                following = self._next_try(request, error, attempt, rerouted)
+                following = tries.after(request, error)
                 if following is None:
                     raise
-                rerouted = rerouted or following[0] is not request
                 request, delay = following
-                attempt += delay > 0
                 await asyncio.sleep(delay)
 
     async def _invoke(self, request: PreparedRequest) -> Completion:

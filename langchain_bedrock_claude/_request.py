@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     BedrockClaudeError,
@@ -22,8 +22,12 @@ from ._models import Completion, CompletionChunk
 from ._params import CompletionParams
 from ._routing import resolve_model
 
+if TYPE_CHECKING:
+    from ._retry import RetryPolicy
+
 __all__ = [
     "PreparedRequest",
+    "Tries",
     "check_guardrail",
     "completion_from",
     "count_tokens_kwargs",
@@ -106,6 +110,36 @@ def reroute(
     params = request.params
     model = resolve_model(suggested, params.model.api)
     return replace(request, params=replace(params, model=model))
+
+
+class Tries:
+    """What one call has tried so far, and what it sends next after an error.
+
+    A reroute (to the inference profile Bedrock asked for, at most once) is sent at once and is
+    not a retry; every retry counts against the policy's ``max_retries``, whatever its wait.
+    """
+
+    def __init__(self, policy: RetryPolicy, *, auto_inference_profile: bool) -> None:
+        self._policy = policy
+        self._auto_profile = auto_inference_profile
+        self.retries = 0
+        """Retries made so far."""
+        self.rerouted = False
+
+    def after(
+        self, request: PreparedRequest, error: BedrockClaudeError
+    ) -> tuple[PreparedRequest, float] | None:
+        """The request to send next and the seconds to wait first, or ``None`` to give up."""
+        if not self.rerouted:
+            other = reroute(request, error, enabled=self._auto_profile)
+            if other is not None:
+                self.rerouted = True
+                return other, 0.0
+        delay = self._policy.delay(error, self.retries)
+        if delay is None:
+            return None
+        self.retries += 1
+        return request, delay
 
 
 def _base_model_id(params: CompletionParams) -> str:

@@ -30,7 +30,7 @@ from ._errors import (
 )
 from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
-from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk, reroute
+from ._request import PreparedRequest, Tries, check_guardrail, completion_from, final_chunk
 from ._retry import RetryPolicy
 
 __all__ = ["AsyncStream", "Stream", "StreamSession"]
@@ -53,14 +53,11 @@ class StreamSession:
     ) -> None:
         self._runtime = runtime
         self._request = request
-        self._policy = policy
-        self._auto_profile = auto_inference_profile
+        self._tries = Tries(policy, auto_inference_profile=auto_inference_profile)
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._body: Any = None
         self.request_id: str | None = None
-        self.attempts = 0
-        """Retries made so far."""
         self.completion: Completion | None = None
         """The finished result, once the stream's final event arrived."""
 
@@ -69,21 +66,26 @@ class StreamSession:
         """The model id or ARN of the request."""
         return self._request.model_id
 
+    @property
+    def attempts(self) -> int:
+        """Retries made so far."""
+        return self._tries.retries
+
     def _wait(self, delay: float) -> None:
         # Waiting on the close event lets close() (from any thread) cut a backoff short.
         if self._closed.wait(delay):
             raise _StreamClosed("the stream was closed", model_id=self.model_id)
 
     def _retry_or_raise(self, error: BedrockClaudeError) -> None:
-        delay = self._policy.delay(error, self.attempts)
-        if delay is None or self._closed.is_set():
+        """Reroute or wait out the backoff, as the policy says; else raise ``error``."""
+        following = self._tries.after(self._request, error)
+        if following is None or self._closed.is_set():
             raise error
-        self.attempts += 1
+        self._request, delay = following
         self._wait(delay)
 
     def open(self) -> None:
         """Send the request and wait for the response headers, retrying transient failures."""
-        rerouted = False
         while True:
             if self._closed.is_set():
                 raise _StreamClosed("the stream was closed", model_id=self.model_id)
@@ -95,12 +97,6 @@ class StreamSession:
                         **self._request.boto_kwargs()
                     )
             except BedrockClaudeError as error:
-                other = (
-                    None if rerouted else reroute(self._request, error, enabled=self._auto_profile)
-                )
-                if other is not None:
-                    self._request, rerouted = other, True
-                    continue
                 self._retry_or_raise(error)
                 continue
             with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import boto3
 import pytest
@@ -178,6 +179,18 @@ def test_throttling_is_retried_up_to_max_retries(twin, emu):
     assert caught.value.status_code == 429
     assert caught.value.request_id
     assert "Too many requests" in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_policy_without_waits_still_stops_after_max_retries(make_twin, emu, kind):
+    # With no backoff at all, every retry still counts: three requests, then the error.
+    twin = make_twin(kind, retry_policy=pkg.RetryPolicy(max_retries=2, initial_delay=0.0))
+    for read in (twin.create, twin.stream, partial(twin.count_tokens, prompt="hi")):
+        emu.reset()
+        emu.throttle(10)
+        with pytest.raises(pkg.ThrottlingError):
+            read()
+        assert len(emu.requests) == 3
 
 
 @pytest.mark.parametrize(
