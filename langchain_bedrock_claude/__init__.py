@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from ._params import CACHE_POINT
     from ._retry import RetryPolicy
     from ._streaming import AsyncStream, Stream
-    from ._version import __version__
     from .llms import BedrockClaude
     from .usage import UsageTracker, get_usage_callback
 

@@ -23,13 +23,8 @@ from ._boto import ClientSettings, RuntimeHandle
 from ._errors import BedrockClaudeError, InvalidParameterError, map_aws_errors
 from ._models import Completion
 from ._params import (
-    CREATE_PARAMETERS,
     DEFAULT_MAX_TOKENS,
     OPTION_NAMES,
-    GuardrailTrace,
-    Latency,
-    ServiceTier,
-    StreamProcessingMode,
     check_options,
     check_params,
     reject_unknown,
@@ -44,7 +39,7 @@ from ._request import (
 )
 from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from ._streaming import AsyncStream, Stream, StreamSession, run_blocking
-from ._types import Api, T
+from ._types import Api, GuardrailTrace, Latency, ServiceTier, StreamProcessingMode, T
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -87,6 +82,20 @@ class CompletionOptions(TypedDict, total=False):
     """Enable extended thinking with this budget (at least 1024, below max_tokens)."""
     cache_system: bool
     """Cache the system prompt (adds ``cache_control`` to it)."""
+
+
+CREATE_PARAMETERS = (
+    "model",
+    "prompt",
+    "max_tokens_to_sample",
+    "stop_sequences",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stream",
+    *CompletionOptions.__annotations__,
+)
+"""Every parameter ``Completion.create`` takes, for the "unknown parameter" message."""
 
 
 def _checked(kwargs: dict[str, Any], options: Mapping[str, Any], stream: bool) -> PreparedRequest:
@@ -360,6 +369,9 @@ class AnthropicBedrock(_BaseClient):
         """
         seed = _seed_kwargs(model, prompt, max_tokens_to_sample, None, None, None, None)
         request = _checked(seed, options, False)
+        return self._count(request)
+
+    def _count(self, request: PreparedRequest) -> int:
         return self._retrying(request, lambda sent: count_once(self._runtime, sent))
 
     def close(self) -> None:

@@ -12,10 +12,20 @@ from typing import Literal
 
 from ._types import Api
 
-__all__ = ["DEFAULT_MODEL", "ModelRules", "Sampling", "replacement_for", "rules_for"]
+__all__ = [
+    "DEFAULT_LLM_MAX_TOKENS",
+    "DEFAULT_MODEL",
+    "ModelRules",
+    "Sampling",
+    "replacement_for",
+    "rules_for",
+]
 
 DEFAULT_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 """The model used when none is given: a current Sonnet, through the US inference profile."""
+DEFAULT_LLM_MAX_TOKENS = 1024
+"""``max_tokens`` when none is set, for ``BedrockClaude`` and the ``bedrock-claude`` command:
+room for a full answer (LangChain's Anthropic integrations use the same)."""
 
 Sampling = Literal["any", "temperature_or_top_p", "none"]
 """Which sampling parameters a model takes: all, ``temperature`` or ``top_p`` (not both), none."""
@@ -65,8 +75,6 @@ _LEGACY_INSTANT = ModelRules(
     count_tokens=False,
     replacement="us.anthropic.claude-haiku-4-5-20251001-v1:0",
 )
-_V = Version
-
 # Sources: Anthropic's model overview and migration guides, the Bedrock model cards, and the
 # recorded Bedrock answers in shared/recordings (e.g. haiku-4.5 rejecting temperature + top_p).
 _TABLE: tuple[_Row, ...] = (

@@ -9,12 +9,22 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from ._errors import InvalidParameterError
 from ._routing import ModelRef, resolve_model
-from ._types import Api
+from ._types import (
+    GUARDRAIL_TRACES,
+    LATENCIES,
+    SERVICE_TIERS,
+    STREAM_MODES,
+    Api,
+    GuardrailTrace,
+    Latency,
+    ServiceTier,
+    StreamProcessingMode,
+)
 
 __all__ = [
     "CACHE_POINT",
@@ -33,42 +43,6 @@ _TEMPERATURE_RANGE = (0.0, 1.0)
 _TOP_P_RANGE = (0.0, 1.0)
 _TOP_K_RANGE = (0, 500)
 
-CREATE_PARAMETERS = (
-    "model",
-    "prompt",
-    "max_tokens_to_sample",
-    "stop_sequences",
-    "temperature",
-    "top_p",
-    "top_k",
-    "stream",
-    "system",
-    "api",
-    "extra_body",
-    "guardrail_identifier",
-    "guardrail_version",
-    "guardrail_trace",
-    "guardrail_stream_processing_mode",
-    "raise_on_guardrail_intervention",
-    "service_tier",
-    "performance_config_latency",
-    "request_metadata",
-    "thinking_budget_tokens",
-    "cache_system",
-)
-OPTION_NAMES = CREATE_PARAMETERS[CREATE_PARAMETERS.index("guardrail_identifier") :]
-"""The parameters that make up :class:`InvocationOptions`."""
-
-
-ServiceTier = Literal["priority", "default", "flex", "reserved"]
-Latency = Literal["standard", "optimized"]
-GuardrailTrace = Literal["enabled", "disabled", "enabled_full"]
-StreamProcessingMode = Literal["sync", "async"]
-
-_SERVICE_TIERS = ("priority", "default", "flex", "reserved")
-_LATENCIES = ("standard", "optimized")
-_GUARDRAIL_TRACES = ("enabled", "disabled", "enabled_full")
-_STREAM_MODES = ("sync", "async")
 MIN_THINKING_BUDGET = 1024
 """The smallest ``budget_tokens`` Claude accepts for extended thinking."""
 _MIN_THINKING_TOP_P = 0.95  # with thinking, top_p may only be set between 0.95 and 1
@@ -92,6 +66,10 @@ class InvocationOptions:
     request_metadata: Mapping[str, str] | None = None
     thinking_budget_tokens: int | None = None
     cache_system: bool = False
+
+
+OPTION_NAMES = tuple(option.name for option in fields(InvocationOptions))
+"""The parameters that make up :class:`InvocationOptions`."""
 
 
 def _choice(name: str, value: object, choices: tuple[str, ...]) -> Any:
@@ -159,14 +137,14 @@ def check_options(
         guardrail_identifier=guardrail_identifier,  # type: ignore[arg-type]
         guardrail_version=guardrail_version  # type: ignore[arg-type]
         or ("DRAFT" if guarded else None),
-        guardrail_trace=_choice("guardrail_trace", guardrail_trace, _GUARDRAIL_TRACES),
+        guardrail_trace=_choice("guardrail_trace", guardrail_trace, GUARDRAIL_TRACES),
         guardrail_stream_processing_mode=_choice(
-            "guardrail_stream_processing_mode", guardrail_stream_processing_mode, _STREAM_MODES
+            "guardrail_stream_processing_mode", guardrail_stream_processing_mode, STREAM_MODES
         ),
         raise_on_guardrail_intervention=bool(raise_on_guardrail_intervention),
-        service_tier=_choice("service_tier", service_tier, _SERVICE_TIERS),
+        service_tier=_choice("service_tier", service_tier, SERVICE_TIERS),
         performance_config_latency=_choice(
-            "performance_config_latency", performance_config_latency, _LATENCIES
+            "performance_config_latency", performance_config_latency, LATENCIES
         ),
         request_metadata=None if request_metadata is None else dict(request_metadata),
         thinking_budget_tokens=budget,
@@ -345,7 +323,8 @@ def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
     options = params.options
     legacy = params.api == "text_completions"
     budget = options.thinking_budget_tokens
-    caching = options.cache_system or CACHE_POINT in params.prompt
+    markers = params.prompt.count(CACHE_POINT)
+    caching = options.cache_system or markers > 0
     if legacy and (budget is not None or caching):
         feature = "extended thinking" if budget is not None else "prompt caching"
         raise InvalidParameterError(
@@ -354,11 +333,11 @@ def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
         )
     if options.cache_system and not params.system:
         raise InvalidParameterError("'cache_system' needs a 'system' prompt to cache.")
-    points = params.prompt.count(CACHE_POINT) + int(options.cache_system)
+    points = markers + int(options.cache_system)
     if points > MAX_CACHE_POINTS:
         raise InvalidParameterError(
             f"at most {MAX_CACHE_POINTS} cache points per request (got {points}: "
-            f"{params.prompt.count(CACHE_POINT)} {CACHE_POINT!r} markers"
+            f"{markers} {CACHE_POINT!r} markers"
             + (" and cache_system" if options.cache_system else "")
             + ")."
         )

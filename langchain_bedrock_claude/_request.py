@@ -46,7 +46,6 @@ class PreparedRequest:
 
     params: CompletionParams
     body: bytes
-    stream: bool = False
 
     @property
     def model_id(self) -> str:
@@ -95,7 +94,7 @@ def prepare(params: CompletionParams, *, stream: bool = False) -> PreparedReques
     mode = params.options.guardrail_stream_processing_mode
     if stream and mode is not None:
         body[GUARDRAIL_CONFIG] = {"streamProcessingMode": _STREAM_MODES[mode]}
-    return PreparedRequest(params, json.dumps(body, separators=(",", ":")).encode(), stream)
+    return PreparedRequest(params, json.dumps(body, separators=(",", ":")).encode())
 
 
 def reroute(

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ._errors import InvalidParameterError
 from ._model_rules import ModelRules, Version, rules_for
-from ._types import Api
+from ._types import APIS, Api
 
 __all__ = ["ModelRef", "resolve_model"]
 
@@ -59,11 +59,6 @@ class ModelRef:
     rules: ModelRules | None
     """The model's known rules, or ``None`` for a model the rule table does not know."""
 
-    @property
-    def is_legacy(self) -> bool:
-        """Whether this is a legacy Text Completions model id (``claude-v2``, ``instant-v1``)."""
-        return self.family in ("v", "instant")
-
 
 def _parse_name(name: str) -> tuple[str | None, Version | None]:
     """``claude-sonnet-4-5-20250929-v1:0`` -> ("sonnet", (4, 5)); also old-style names."""
@@ -105,7 +100,7 @@ def resolve_model(model_id: object, api: Api | None = None) -> ModelRef:
         )
     if model_id != model_id.strip():
         raise InvalidParameterError(f"'model' has surrounding whitespace (got {model_id!r}).")
-    if api is not None and api not in ("messages", "text_completions"):
+    if api is not None and api not in APIS:
         raise InvalidParameterError(
             f"'api' must be 'messages' or 'text_completions' (got {api!r})."
         )

@@ -1,37 +1,37 @@
-"""Small shared types: the "not passed" sentinel and the wire API names."""
+"""Small shared types: the wire API names, the values Bedrock's options take, a type variable.
+
+Light on purpose: the ``bedrock-claude`` command's ``--help`` takes its choices from here.
+"""
 
 from __future__ import annotations
 
-from typing import Final, Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
-__all__ = ["NOT_GIVEN", "Api", "NotGiven", "T", "or_none"]
+__all__ = [
+    "APIS",
+    "GUARDRAIL_TRACES",
+    "LATENCIES",
+    "SERVICE_TIERS",
+    "STREAM_MODES",
+    "Api",
+    "GuardrailTrace",
+    "Latency",
+    "ServiceTier",
+    "StreamProcessingMode",
+    "T",
+]
 
 Api = Literal["messages", "text_completions"]
 """Claude's two wire APIs on Bedrock: the Messages API and the legacy Text Completions API."""
+ServiceTier = Literal["priority", "default", "flex", "reserved"]
+Latency = Literal["standard", "optimized"]
+GuardrailTrace = Literal["enabled", "disabled", "enabled_full"]
+StreamProcessingMode = Literal["sync", "async"]
+
+APIS: tuple[str, ...] = get_args(Api)
+SERVICE_TIERS: tuple[str, ...] = get_args(ServiceTier)
+LATENCIES: tuple[str, ...] = get_args(Latency)
+GUARDRAIL_TRACES: tuple[str, ...] = get_args(GuardrailTrace)
+STREAM_MODES: tuple[str, ...] = get_args(StreamProcessingMode)
 
 T = TypeVar("T")
-
-
-class NotGiven:
-    """Marks a parameter the caller did not pass, as distinct from one passed as ``None``."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = NotGiven()
-
-
-def or_none(value: T | NotGiven | None) -> T | None:
-    """Return ``value``, or ``None`` where it was not given."""
-    return None if isinstance(value, NotGiven) else value

@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._model_rules import DEFAULT_MODEL
+from ._model_rules import DEFAULT_LLM_MAX_TOKENS, DEFAULT_MODEL
+from ._retry import DEFAULT_MAX_RETRIES
+from ._types import APIS, GUARDRAIL_TRACES, LATENCIES, SERVICE_TIERS, STREAM_MODES
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -33,8 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_CODES", "build_parser", "exit_code_for", "main"]
 
 PROG = "bedrock-claude"
-DEFAULT_MAX_TOKENS = 1024
-"""``--max-tokens`` when not given: room for a full answer (``BedrockClaude``'s default too)."""
+DEFAULT_MAX_TOKENS = DEFAULT_LLM_MAX_TOKENS
+"""``--max-tokens`` when not given: ``BedrockClaude``'s default."""
 EMULATOR_REGION = "us-east-1"
 EMULATOR_KEY = "emulator"
 """Dummy credentials for ``--emulator``: requests are signed as usual, and nothing is secret."""
@@ -189,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument(
         "--api",
-        choices=("messages", "text_completions"),
+        choices=APIS,
         help="force a wire API (default: chosen from the model id)",
     )
     features = parser.add_argument_group("Bedrock features")
@@ -201,22 +203,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     features.add_argument(
         "--guardrail-trace",
-        choices=("enabled", "disabled", "enabled_full"),
+        choices=GUARDRAIL_TRACES,
         help="include the guardrail's trace in the result",
     )
     features.add_argument(
         "--guardrail-stream-mode",
-        choices=("sync", "async"),
+        choices=STREAM_MODES,
         help="stream processing: check text before (sync) or while (async) it is sent",
     )
     features.add_argument(
         "--service-tier",
-        choices=("priority", "default", "flex", "reserved"),
+        choices=SERVICE_TIERS,
         help="Bedrock service tier",
     )
-    features.add_argument(
-        "--latency", choices=("standard", "optimized"), help="latency-optimized inference"
-    )
+    features.add_argument("--latency", choices=LATENCIES, help="latency-optimized inference")
     features.add_argument(
         "--tag",
         action="append",
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument(
         "--max-retries",
         type=int,
-        default=2,
+        default=DEFAULT_MAX_RETRIES,
         metavar="N",
         help="retries for throttling, 5xx and connection failures (default: %(default)s)",
     )

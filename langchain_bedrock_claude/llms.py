@@ -14,7 +14,7 @@ import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import aclosing
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LLM
@@ -24,28 +24,23 @@ from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr
 
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
-from ._client import AnthropicBedrock, AsyncAnthropicBedrock, count_once
-from ._model_rules import DEFAULT_MODEL
+from ._client import AnthropicBedrock, AsyncAnthropicBedrock
+from ._model_rules import DEFAULT_LLM_MAX_TOKENS, DEFAULT_MODEL
 from ._models import Completion, CompletionChunk, Usage
 from ._params import (
     OPTION_NAMES,
-    GuardrailTrace,
     InvocationOptions,
-    Latency,
-    ServiceTier,
-    StreamProcessingMode,
     check_options,
     check_params,
     reject_unknown,
 )
 from ._request import PreparedRequest, prepare
 from ._retry import DEFAULT_MAX_RETRIES
-from ._types import Api
+from ._types import Api, GuardrailTrace, Latency, ServiceTier, StreamProcessingMode
 
 __all__ = ["BedrockClaude"]
 
-DEFAULT_LLM_MAX_TOKENS = 1024
-"""``max_tokens`` when none is set (LangChain's Anthropic integrations use the same)."""
+ClientT = TypeVar("ClientT", AnthropicBedrock, AsyncAnthropicBedrock)
 
 _CALL_OPTIONS = (
     "max_tokens",
@@ -273,21 +268,20 @@ class BedrockClaude(LLM):
     def _runtime(self) -> RuntimeHandle:
         return RuntimeHandle(self._settings(), self.client)
 
-    @cached_property
-    def _sync_client(self) -> AnthropicBedrock:
-        client = AnthropicBedrock(
+    def _twin(self, kind: type[ClientT]) -> ClientT:
+        client = kind(
             max_retries=self.max_retries, auto_inference_profile=self.auto_inference_profile
         )
         client._runtime = self._runtime  # one boto3 client and pool for both twins
         return client
 
     @cached_property
+    def _sync_client(self) -> AnthropicBedrock:
+        return self._twin(AnthropicBedrock)
+
+    @cached_property
     def _async_client(self) -> AsyncAnthropicBedrock:
-        client = AsyncAnthropicBedrock(
-            max_retries=self.max_retries, auto_inference_profile=self.auto_inference_profile
-        )
-        client._runtime = self._runtime
-        return client
+        return self._twin(AsyncAnthropicBedrock)
 
     # --- requests -------------------------------------------------------------------------------
 
@@ -331,9 +325,8 @@ class BedrockClaude(LLM):
         message framing. Raises :class:`InvalidParameterError` for models CountTokens does
         not support.
         """
-        return self._sync_client._retrying(
-            self._request(text, None, {"system": None, "cache_system": False}),
-            lambda request: count_once(self._runtime, request),
+        return self._sync_client._count(
+            self._request(text, None, {"system": None, "cache_system": False})
         )
 
     def _call(

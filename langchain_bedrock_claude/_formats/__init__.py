@@ -10,9 +10,9 @@ from types import ModuleType
 
 from .._types import Api
 from . import messages, text_completions
-from ._common import ParsedResponse, StreamParser, usage_from_headers
+from ._common import ParsedResponse
 
-__all__ = ["ParsedResponse", "StreamParser", "format_for", "usage_from_headers"]
+__all__ = ["ParsedResponse", "format_for"]
 
 _FORMATS: dict[Api, ModuleType] = {"messages": messages, "text_completions": text_completions}
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._models import Usage
+
+if TYPE_CHECKING:
+    from .._params import CompletionParams
 
 __all__ = [
     "GUARDRAIL_ACTION",
@@ -16,6 +19,7 @@ __all__ = [
     "INVOCATION_METRICS",
     "ParsedResponse",
     "StreamParser",
+    "add_sampling",
     "guardrail_facts",
     "stop_reason_with_guardrail",
     "usage_from_headers",
@@ -52,6 +56,20 @@ class ParsedResponse:
     model: str | None = None
     thinking: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def add_sampling(body: dict[str, Any], params: CompletionParams) -> dict[str, Any]:
+    """``body`` with the sampling parameters that were set, then ``extra_body`` (both APIs)."""
+    if params.temperature is not None:
+        body["temperature"] = params.temperature
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    if params.top_k is not None:
+        body["top_k"] = params.top_k
+    if params.stop_sequences:
+        body["stop_sequences"] = list(params.stop_sequences)
+    body.update(params.extra_body)
+    return body
 
 
 PIECES_BEFORE_JOIN = 256

@@ -13,6 +13,7 @@ from ._common import (
     INVOCATION_METRICS,
     ParsedResponse,
     add_piece,
+    add_sampling,
     guardrail_facts,
     latency_from_headers,
     metrics_metadata,
@@ -62,16 +63,7 @@ def build_body(params: CompletionParams) -> dict[str, Any]:
         body["system"] = _blocks(conversation.system, cache_end=options.cache_system)
     if options.thinking_budget_tokens is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": options.thinking_budget_tokens}
-    if params.temperature is not None:
-        body["temperature"] = params.temperature
-    if params.top_p is not None:
-        body["top_p"] = params.top_p
-    if params.top_k is not None:
-        body["top_k"] = params.top_k
-    if params.stop_sequences:
-        body["stop_sequences"] = list(params.stop_sequences)
-    body.update(params.extra_body)
-    return body
+    return add_sampling(body, params)
 
 
 def _usage_from_body(usage: Mapping[str, Any]) -> Usage:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .._errors import InvalidParameterError
 
-__all__ = ["Conversation", "has_turns", "split_turns", "wrap_prompt"]
+__all__ = ["Conversation", "split_turns", "wrap_prompt"]
 
 HUMAN = "\n\nHuman:"
 ASSISTANT = "\n\nAssistant:"
@@ -20,11 +20,6 @@ class Conversation:
 
     system: str | None
     messages: list[dict[str, str]]
-
-
-def has_turns(prompt: str) -> bool:
-    """Whether ``prompt`` already holds Human/Assistant turns."""
-    return _TURN.search(prompt) is not None
 
 
 def wrap_prompt(prompt: str, system: str | None = None) -> str:

@@ -13,6 +13,7 @@ from ._common import (
     INVOCATION_METRICS,
     ParsedResponse,
     add_piece,
+    add_sampling,
     guardrail_facts,
     latency_from_headers,
     metrics_metadata,
@@ -31,16 +32,7 @@ def build_body(params: CompletionParams) -> dict[str, Any]:
         "prompt": wrap_prompt(params.prompt, params.system),
         "max_tokens_to_sample": params.max_tokens,
     }
-    if params.temperature is not None:
-        body["temperature"] = params.temperature
-    if params.top_p is not None:
-        body["top_p"] = params.top_p
-    if params.top_k is not None:
-        body["top_k"] = params.top_k
-    if params.stop_sequences:
-        body["stop_sequences"] = list(params.stop_sequences)
-    body.update(params.extra_body)
-    return body
+    return add_sampling(body, params)
 
 
 def parse_response(body: Mapping[str, Any], headers: Mapping[str, str]) -> ParsedResponse:

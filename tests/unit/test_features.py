@@ -1,5 +1,6 @@
 """Issue 7's features at the pure layer: the body and the boto3 arguments they produce."""
 
+import inspect
 import json
 
 import pytest
@@ -291,3 +292,12 @@ def test_intervened_bodies_and_events_report_guardrail_intervened():
     assert parser.result().stop_reason == "guardrail_intervened"
     quiet = messages.parse_response({**body, "amazon-bedrock-guardrailAction": "NONE"}, {})
     assert quiet.stop_reason == "end_turn"
+
+
+def test_every_option_is_taken_by_the_client_the_llm_and_the_checker():
+    # One list of options (InvocationOptions' fields): create() must accept each one, and
+    # BedrockClaude must have a field for each, or a feature would silently not reach Bedrock.
+    create_options = tuple(pkg.CompletionOptions.__annotations__)
+    assert create_options[-len(OPTION_NAMES) :] == OPTION_NAMES
+    assert set(OPTION_NAMES) <= set(pkg.BedrockClaude.model_fields)
+    assert set(OPTION_NAMES) == set(inspect.signature(check_options).parameters)
