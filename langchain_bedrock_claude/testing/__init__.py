@@ -20,11 +20,45 @@ In pytest, use the ``bedrock_emulator`` fixture (see :mod:`.pytest_plugin`); fro
 shell, ``python -m langchain_bedrock_claude.testing --port 8000`` (``--tls``).
 """
 
-from ._emulator import BedrockEmulator, StreamMode
-from ._errors import BedrockError
-from ._guardrails import Guardrail
-from ._request import AuthScheme, EmulatedRequest, Headers
-from ._script import Reply, Responder
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._emulator import BedrockEmulator
+    from ._errors import BedrockError
+    from ._guardrails import Guardrail
+    from ._request import AuthScheme, EmulatedRequest, Headers
+    from ._script import Reply, Responder, StreamMode
+
+# Public name -> the module defining it. Imported on first use, so that loading the
+# pytest plugin (at every pytest start-up) doesn't import the emulator.
+_EXPORTS: dict[str, str] = {
+    "AuthScheme": "._request",
+    "BedrockEmulator": "._emulator",
+    "BedrockError": "._errors",
+    "EmulatedRequest": "._request",
+    "Guardrail": "._guardrails",
+    "Headers": "._request",
+    "Reply": "._script",
+    "Responder": "._script",
+    "StreamMode": "._script",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AuthScheme",

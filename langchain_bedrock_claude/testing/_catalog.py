@@ -99,7 +99,7 @@ LEGACY_MAX_TOKENS_TO_SAMPLE = 8191
 _MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("claude-v2", "claude-2.0", Style.LEGACY, LEGACY_MAX_TOKENS_TO_SAMPLE),
     ModelSpec("claude-v2:1", "claude-2.1", Style.LEGACY, LEGACY_MAX_TOKENS_TO_SAMPLE),
-    ModelSpec("claude-instant-v1", "claude-instant-1.2", Style.LEGACY, 8191),
+    ModelSpec("claude-instant-v1", "claude-instant-1.2", Style.LEGACY, LEGACY_MAX_TOKENS_TO_SAMPLE),
     ModelSpec(
         "claude-3-haiku",
         "claude-3-haiku-20240307",

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Literal
+from typing import get_args
 from urllib.parse import parse_qs, unquote
 
 from . import _wire
@@ -18,7 +18,6 @@ from ._catalog import ResolvedModel
 from ._completion import build_completion
 from ._errors import (
     CORAL_SERVICE,
-    END_OF_LIFE_MESSAGE,
     THROTTLING_MESSAGE,
     BedrockError,
     make_error,
@@ -43,6 +42,7 @@ from ._script import (
     ReplyContent,
     Responder,
     Script,
+    StreamMode,
     raw_reply,
 )
 from ._server import LAST_CHUNK, Connection, HttpRequest, HttpServer, chunk
@@ -64,7 +64,6 @@ _ECHOED_HEADERS = (
 _MAX_PADDING = 60
 _TOKEN_EVENT_PREFIXES = (b'{"type":"content_block_delta"', b'{"type":"completion"')
 DEFAULT_OPAQUE_ARN_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
-StreamMode = Literal["exception", "drop", "early_end", "cut_frame"]
 
 
 class BedrockEmulator:
@@ -424,7 +423,7 @@ class BedrockEmulator:
         """
         if after_events < 0:
             raise ValueError(f"after_events must be >= 0 (got {after_events})")
-        if mode not in ("exception", "drop", "early_end", "cut_frame"):
+        if mode not in get_args(StreamMode):
             raise ValueError(f"unknown mode {mode!r}")
         action = Interruption(after_events, mode, exception_type, message)
         self._script.add_fault(action, times=times, operation=None)
@@ -456,7 +455,7 @@ class BedrockEmulator:
             return
         resolved = resolve(request.model_id, opaque_arn_model=self._opaque_arn_model)
         if self.legacy_end_of_life and resolved.spec.legacy:
-            raise make_error("ResourceNotFoundException", message=END_OF_LIFE_MESSAGE)
+            raise make_error("ResourceNotFoundException")  # its text: END_OF_LIFE_MESSAGE
         if request.operation == "count-tokens":
             tokens = count_tokens(resolved, request.body)
             conn.send(200, _json_headers(), b'{"inputTokens":%d}' % tokens)
@@ -465,7 +464,9 @@ class BedrockEmulator:
         check_invoke_headers(request.headers)
         guardrail = guardrail_call(request.headers, request.json, self._guardrails)
         ignore = (GUARDRAIL_CONFIG_KEY,) if guardrail is not None else ()
-        invocation = parse_invocation(resolved.spec, request.body, ignore=ignore)
+        invocation = parse_invocation(
+            resolved.spec, request.json, empty=not request.body, ignore=ignore
+        )
         reply, first_byte, per_token = self._reply_for(request)
         completion = build_completion(
             request,

@@ -32,7 +32,8 @@ _SENTENCE_MIN, _SENTENCE_SPAN = 6, 7
 _THINKING_WORDS = 20
 _CHARS_PER_TWO_TOKENS = 7
 """Claude's tokenizer averages about 3.5 characters per token."""
-_MESSAGE_OVERHEAD_TOKENS = 3
+MESSAGE_OVERHEAD_TOKENS = 3
+"""Input tokens each message adds besides its content."""
 _REQUEST_OVERHEAD_TOKENS = 4
 
 
@@ -96,7 +97,7 @@ def input_tokens(body: Any) -> int:
     total = _REQUEST_OVERHEAD_TOKENS + _count_content(body.get("system"))
     total += _count_content(body.get("tools"))
     for message in body.get("messages") or ():
-        total += _MESSAGE_OVERHEAD_TOKENS
+        total += MESSAGE_OVERHEAD_TOKENS
         if isinstance(message, dict):
             total += _count_content(message.get("content"))
     return total
@@ -165,18 +166,25 @@ def generate(
     stop = _first_stop(limited, stop_sequences)
     if stop is not None:
         cut, end_piece, sequence = stop
-        kept: list[str] = []
-        position = 0
-        for piece in limited:
-            if position + len(piece) > cut:
-                if cut > position:
-                    kept.append(piece[: cut - position])
-                break
-            kept.append(piece)
-            position += len(piece)
-        return Generation(tuple(kept), end_piece + 1, "stop_sequence", sequence)
+        kept = pieces_before(limited, cut)
+        position = sum(map(len, kept))
+        if position < cut:  # the piece the stop sequence starts in, cut short
+            kept += (limited[len(kept)][: cut - position],)
+        return Generation(kept, end_piece + 1, "stop_sequence", sequence)
     reason = "max_tokens" if len(pieces) > max_tokens else "end_turn"
     return Generation(tuple(limited), len(limited), reason, None)
+
+
+def pieces_before(pieces: Sequence[str], offset: int) -> tuple[str, ...]:
+    """The pieces that end at or before character ``offset`` of their joined text."""
+    kept: list[str] = []
+    end = 0
+    for piece in pieces:
+        end += len(piece)
+        if end > offset:
+            break
+        kept.append(piece)
+    return tuple(kept)
 
 
 def _first_stop(pieces: list[str], sequences: Sequence[str]) -> tuple[int, int, str] | None:

@@ -30,13 +30,18 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._errors import malformed, validation_error
-from ._generate import Generation
-from ._request import GUARDRAIL_CONFIG_KEY
+from ._generate import Generation, pieces_before
+from ._request import (
+    GUARDRAIL_CONFIG_KEY,
+    GUARDRAIL_IDENTIFIER_HEADER,
+    GUARDRAIL_VERSION_HEADER,
+    TRACE_HEADER,
+)
 from ._validation import json_type
 
 ACTION_KEY = "amazon-bedrock-guardrailAction"
@@ -179,8 +184,8 @@ def guardrail_call(
         BedrockError: 400 ``ValidationException``: a malformed id or version, an id without
             a version, a guardrail config without a guardrail, or an unknown guardrail.
     """
-    identifier = headers.get("x-amzn-bedrock-guardrailidentifier", "")
-    version = headers.get("x-amzn-bedrock-guardrailversion", "")
+    identifier = headers.get(GUARDRAIL_IDENTIFIER_HEADER, "")
+    version = headers.get(GUARDRAIL_VERSION_HEADER, "")
     for member, value, pattern in (
         ("guardrailIdentifier", identifier, _IDENTIFIER),
         ("guardrailVersion", version, _VERSION),
@@ -201,7 +206,7 @@ def guardrail_call(
     if guardrail is None:
         raise validation_error(UNKNOWN_GUARDRAIL_MESSAGE)
     mode = _stream_mode(body.get(GUARDRAIL_CONFIG_KEY) if has_config else None)
-    return GuardrailCall(guardrail, headers.get("x-amzn-bedrock-trace", "DISABLED"), mode)
+    return GuardrailCall(guardrail, headers.get(TRACE_HEADER, "DISABLED"), mode)
 
 
 def _stream_mode(config: Any) -> StreamMode:
@@ -294,7 +299,7 @@ def screen_output(
     if not found:
         return Screened(generation, True, GuardrailOutcome("NONE", trace))
     early = stream and call.stream_mode == "ASYNCHRONOUS"
-    sent = _pieces_before(generation.pieces, found[0][0]) if early else ()
+    sent = pieces_before(generation.pieces, found[0][0]) if early else ()
     replaced = Generation(
         (*sent, call.guardrail.blocked_output_message),
         generation.output_tokens,
@@ -302,18 +307,6 @@ def screen_output(
         None,
     )
     return Screened(replaced, early, GuardrailOutcome("INTERVENED", trace))
-
-
-def _pieces_before(pieces: Sequence[str], offset: int) -> tuple[str, ...]:
-    """The pieces that end at or before character ``offset`` of their joined text."""
-    kept: list[str] = []
-    end = 0
-    for piece in pieces:
-        end += len(piece)
-        if end > offset:
-            break
-        kept.append(piece)
-    return tuple(kept)
 
 
 def _trace(

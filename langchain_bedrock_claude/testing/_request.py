@@ -45,15 +45,38 @@ GUARDRAIL_CONFIG_KEY = "amazon-bedrock-guardrailConfig"
 """The body member with a guardrail's ``tagSuffix`` and ``streamProcessingMode``."""
 _SIGV4_SCHEME = "AWS4-HMAC-SHA256"
 _BEARER_SCHEME = "Bearer"
-_INVOKE_HEADERS = {
-    "trace": "x-amzn-bedrock-trace",
-    "guardrail_identifier": "x-amzn-bedrock-guardrailidentifier",
-    "guardrail_version": "x-amzn-bedrock-guardrailversion",
-    "performance_config_latency": "x-amzn-bedrock-performanceconfig-latency",
-    "service_tier": "x-amzn-bedrock-service-tier",
-    "request_metadata": "x-amzn-bedrock-request-metadata",
-}
-"""InvokeModel input members sent as headers (botocore's ``bedrock-runtime`` model)."""
+"""``Authorization`` schemes: SigV4, and Bedrock API keys (bearer tokens)."""
+_AUTH_SCHEMES: dict[str, AuthScheme] = {_SIGV4_SCHEME: "sigv4", _BEARER_SCHEME: "bearer"}
+
+# InvokeModel input members sent as headers (botocore's ``bedrock-runtime`` model), as
+# looked up in :class:`Headers` (any case).
+TRACE_HEADER = "x-amzn-bedrock-trace"
+GUARDRAIL_IDENTIFIER_HEADER = "x-amzn-bedrock-guardrailidentifier"
+GUARDRAIL_VERSION_HEADER = "x-amzn-bedrock-guardrailversion"
+PERFORMANCE_CONFIG_LATENCY_HEADER = "x-amzn-bedrock-performanceconfig-latency"
+SERVICE_TIER_HEADER = "x-amzn-bedrock-service-tier"
+REQUEST_METADATA_HEADER = "x-amzn-bedrock-request-metadata"
+
+
+def load_json(raw: bytes) -> Any:
+    """``raw`` parsed as JSON, or ``None`` when it is empty or not JSON."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def split_authorization(headers: Mapping[str, str]) -> tuple[AuthScheme | None, str]:
+    """The ``Authorization`` header's scheme and what follows it.
+
+    Returns:
+        ``("sigv4" | "bearer" | None, rest)``: ``None`` for a missing or unknown scheme;
+        ``rest`` is the text after the first space (not stripped).
+    """
+    scheme, _, rest = headers.get("authorization", "").strip().partition(" ")
+    return _AUTH_SCHEMES.get(scheme), rest
 
 
 @dataclass(frozen=True)
@@ -79,12 +102,7 @@ class EmulatedRequest:
     @cached_property
     def json(self) -> Any:
         """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
-        if not self.body:
-            return None
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+        return load_json(self.body)
 
     @property
     def stream(self) -> bool:
@@ -94,32 +112,32 @@ class EmulatedRequest:
     @property
     def trace(self) -> str | None:
         """``X-Amzn-Bedrock-Trace`` (boto3's ``trace=``)."""
-        return self.headers.get(_INVOKE_HEADERS["trace"])
+        return self.headers.get(TRACE_HEADER)
 
     @property
     def guardrail_identifier(self) -> str | None:
         """``X-Amzn-Bedrock-GuardrailIdentifier`` (boto3's ``guardrailIdentifier=``)."""
-        return self.headers.get(_INVOKE_HEADERS["guardrail_identifier"])
+        return self.headers.get(GUARDRAIL_IDENTIFIER_HEADER)
 
     @property
     def guardrail_version(self) -> str | None:
         """``X-Amzn-Bedrock-GuardrailVersion`` (boto3's ``guardrailVersion=``)."""
-        return self.headers.get(_INVOKE_HEADERS["guardrail_version"])
+        return self.headers.get(GUARDRAIL_VERSION_HEADER)
 
     @property
     def performance_config_latency(self) -> str | None:
         """``X-Amzn-Bedrock-PerformanceConfig-Latency`` (``performanceConfigLatency=``)."""
-        return self.headers.get(_INVOKE_HEADERS["performance_config_latency"])
+        return self.headers.get(PERFORMANCE_CONFIG_LATENCY_HEADER)
 
     @property
     def service_tier(self) -> str | None:
         """``X-Amzn-Bedrock-Service-Tier`` (boto3's ``serviceTier=``)."""
-        return self.headers.get(_INVOKE_HEADERS["service_tier"])
+        return self.headers.get(SERVICE_TIER_HEADER)
 
     @property
     def request_metadata_header(self) -> str | None:
         """``X-Amzn-Bedrock-Request-Metadata`` as sent (boto3's ``requestMetadata=``)."""
-        return self.headers.get(_INVOKE_HEADERS["request_metadata"])
+        return self.headers.get(REQUEST_METADATA_HEADER)
 
     @property
     def request_metadata(self) -> dict[str, str] | None:
@@ -136,19 +154,15 @@ class EmulatedRequest:
 
         ``None`` without a recognisable ``Authorization`` header.
         """
-        scheme = self.headers.get("authorization", "").strip().partition(" ")[0]
-        if scheme == _SIGV4_SCHEME:
-            return "sigv4"
-        if scheme == _BEARER_SCHEME:
-            return "bearer"
-        return None
+        return split_authorization(self.headers)[0]
 
     @property
     def bearer_token(self) -> str | None:
         """The Bedrock API key of a ``Bearer`` request, else ``None``."""
-        if self.auth_scheme != "bearer":
+        scheme, rest = split_authorization(self.headers)
+        if scheme != "bearer":
             return None
-        return self.headers["authorization"].strip().partition(" ")[2].strip() or None
+        return rest.strip() or None
 
     @property
     def guardrail_config(self) -> dict[str, Any] | None:

@@ -60,12 +60,16 @@ class RawReply:
     body: bytes
 
 
+StreamMode = Literal["exception", "drop", "early_end", "cut_frame"]
+"""How :meth:`BedrockEmulator.interrupt_stream` breaks a stream."""
+
+
 @dataclass(frozen=True)
 class Interruption:
     """How a stream breaks after ``after_events`` events."""
 
     after_events: int
-    mode: Literal["exception", "drop", "early_end", "cut_frame"]
+    mode: StreamMode
     exception_type: str
     message: str | None
 
@@ -93,9 +97,6 @@ class _Scripted:
     times: int
     first_byte_latency: float | None
     token_latency: float | None
-
-
-_STREAM_OPERATION = "invoke-with-response-stream"
 
 
 class Script:
@@ -133,7 +134,7 @@ class Script:
             for fault in self._faults:
                 if isinstance(fault.action, Interruption) != interruption:
                     continue
-                if interruption and request.operation != _STREAM_OPERATION:
+                if interruption and not request.stream:
                     continue
                 if fault.operation is not None and fault.operation != request.operation:
                     continue

@@ -32,11 +32,18 @@ from ._errors import (
     malformed,
     validation_error,
 )
-from ._generate import count_text_tokens, input_tokens
-from ._request import parse_request_metadata
+from ._generate import MESSAGE_OVERHEAD_TOKENS, count_text_tokens, input_tokens
+from ._request import (
+    PERFORMANCE_CONFIG_LATENCY_HEADER,
+    REQUEST_METADATA_HEADER,
+    SERVICE_TIER_HEADER,
+    TRACE_HEADER,
+    load_json,
+    parse_request_metadata,
+    split_authorization,
+)
 from ._thinking import check_thinking
 
-ANTHROPIC_VERSION = "bedrock-2023-05-31"
 _VERSION = re.compile(r"(?:bedrock-)?\d{4}-\d{2}-\d{2}")
 """``bedrock-2023-05-31``, or the dated API version newer Anthropic SDKs send."""
 _MESSAGES_REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -73,15 +80,11 @@ _TOOL_TYPES = (
 )
 """Tool types Bedrock accepts, as its recorded error lists them (no server tools)."""
 _HEADER_ENUMS = {
-    "x-amzn-bedrock-trace": ("trace", ("ENABLED", "DISABLED", "ENABLED_FULL")),
-    "x-amzn-bedrock-performanceconfig-latency": (
-        "performanceConfigLatency",
-        ("standard", "optimized"),
-    ),
-    "x-amzn-bedrock-service-tier": ("serviceTier", ("priority", "default", "flex", "reserved")),
+    TRACE_HEADER: ("trace", ("ENABLED", "DISABLED", "ENABLED_FULL")),
+    PERFORMANCE_CONFIG_LATENCY_HEADER: ("performanceConfigLatency", ("standard", "optimized")),
+    SERVICE_TIER_HEADER: ("serviceTier", ("priority", "default", "flex", "reserved")),
 }
 """Enums from botocore's ``bedrock-runtime`` service model."""
-_METADATA_HEADER = "x-amzn-bedrock-request-metadata"
 _METADATA_MAX_LENGTH = 8500
 """``RequestMetadataJson``: a string of at most 8500 characters (botocore's model)."""
 _METADATA_MAX_ENTRIES = 16
@@ -124,13 +127,13 @@ def check_auth(headers: Mapping[str, str], *, api_keys: Collection[str] | None =
     auth = headers.get("authorization", "").strip()
     if not auth:
         raise make_error("MissingAuthenticationTokenException")
-    scheme, _, rest = auth.partition(" ")
-    if scheme == "Bearer" and rest.strip():
+    scheme, rest = split_authorization(headers)
+    if scheme == "bearer" and rest.strip():
         if api_keys is not None and rest.strip() not in api_keys:
             raise invalid_api_key()
         return
     params = {}
-    if scheme == "AWS4-HMAC-SHA256":
+    if scheme == "sigv4":
         for part in rest.split(","):
             name, sep, value = part.strip().partition("=")
             if sep and value:
@@ -165,7 +168,7 @@ def check_invoke_headers(headers: Mapping[str, str]) -> None:
                 f"1 validation error detected: Value '{value}' at '{member}' failed to "
                 f"satisfy constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
             )
-    _check_request_metadata(headers.get(_METADATA_HEADER))
+    _check_request_metadata(headers.get(REQUEST_METADATA_HEADER))
 
 
 def _check_request_metadata(header: str | None) -> None:
@@ -217,12 +220,17 @@ def resolve(model_id: str, *, opaque_arn_model: str) -> ResolvedModel:
     return found
 
 
-def parse_invocation(spec: ModelSpec, raw: bytes, *, ignore: Collection[str] = ()) -> Invocation:
+def parse_invocation(
+    spec: ModelSpec, parsed: Any, *, empty: bool, ignore: Collection[str] = ()
+) -> Invocation:
     """Validate an InvokeModel body for ``spec``.
 
     Args:
         spec: The answering model.
-        raw: The request body.
+        parsed: The request body parsed as JSON, ``None`` when it is empty or not JSON
+            (as :attr:`~._request.EmulatedRequest.json` and ``load_json`` give it).
+        empty: Whether the raw body was empty (a non-object body is then reported as
+            ``null`` rather than as text).
         ignore: Top-level keys Bedrock consumes before the model sees the body (e.g.
             ``amazon-bedrock-guardrailConfig`` when a guardrail is applied); they are
             dropped before validation.
@@ -230,7 +238,8 @@ def parse_invocation(spec: ModelSpec, raw: bytes, *, ignore: Collection[str] = (
     Raises:
         BedrockError: 400 ``ValidationException`` with Bedrock's text.
     """
-    body = {key: value for key, value in _json_object(raw).items() if key not in ignore}
+    fields = _json_object(parsed, empty=empty)
+    body = {key: value for key, value in fields.items() if key not in ignore}
     if "messages" in body or not spec.legacy:
         if "messages" not in body and "prompt" in body:
             raise validation_error(
@@ -253,8 +262,7 @@ def count_tokens(resolved: ResolvedModel, raw: bytes) -> int:
     """
     if not resolved.spec.counts_tokens or resolved.via_profile:
         raise validation_error(NO_COUNT_TOKENS_MESSAGE)
-    body = _json_object(raw)
-    request = body.get("input")
+    request = _json_object(load_json(raw), empty=not raw).get("input")
     if not isinstance(request, dict):
         raise validation_error(
             "1 validation error detected: Value null at 'input' failed to satisfy "
@@ -269,7 +277,7 @@ def count_tokens(resolved: ResolvedModel, raw: bytes) -> int:
                 "Malformed input request: the body is not valid base64, "  # stand-in
                 "please reformat your input and try again."
             ) from None
-        invocation = parse_invocation(resolved.spec, inner)
+        invocation = parse_invocation(resolved.spec, load_json(inner), empty=not inner)
         return input_tokens(invocation.body)
     converse = request.get("converse")
     if isinstance(converse, dict):
@@ -280,13 +288,10 @@ def count_tokens(resolved: ResolvedModel, raw: bytes) -> int:
     )
 
 
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        body = None
+def _json_object(body: Any, *, empty: bool) -> dict[str, Any]:
+    """``body`` (parsed JSON) if it is an object; ``empty``: the raw body was empty."""
     if not isinstance(body, dict):
-        found = "null" if not raw else "text that is not a JSON object"
+        found = "null" if empty else "text that is not a JSON object"
         raise malformed([f"#: expected type: JSONObject, found: {found}"])  # stand-in
     return body
 
@@ -354,9 +359,7 @@ def _text_completions(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
     if problems:
         raise malformed(problems)
     _check_ranges(body, "max_tokens_to_sample", (1, spec.max_output_tokens))
-    _check_ranges(body, "temperature", _UNIT_RANGE)
-    _check_ranges(body, "top_p", _UNIT_RANGE)
-    _check_ranges(body, "top_k", _TOP_K_RANGE)
+    _check_sampling(spec, body)  # legacy models deprecate nothing, exclude nothing
     return Invocation(
         api="text_completions",
         spec=spec,
@@ -462,7 +465,7 @@ def _converse_tokens(converse: Mapping[str, Any]) -> int:
         if isinstance(block, dict) and isinstance(block.get("text"), str):
             total += count_text_tokens(block["text"])
     for message in converse.get("messages") or ():
-        total += 3
+        total += MESSAGE_OVERHEAD_TOKENS
         for block in (message or {}).get("content") or ():
             if isinstance(block, dict) and isinstance(block.get("text"), str):
                 total += count_text_tokens(block["text"])

@@ -145,9 +145,18 @@ def _content(c: Completion) -> list[dict[str, Any]]:
         blocks.append(
             {"type": "thinking", "thinking": "".join(c.thinking), "signature": c.signature}
         )
-    if c.thinking is None or c.generation.output_tokens or c.generation.stop_reason != "max_tokens":
+    if _has_text_block(c):
         blocks.append({"type": "text", "text": c.generation.text})
     return blocks
+
+
+def _has_text_block(c: Completion) -> bool:
+    """Whether the answer has a text block (not when thinking used up ``max_tokens``)."""
+    return (
+        c.thinking is None
+        or c.generation.output_tokens != 0
+        or c.generation.stop_reason != "max_tokens"
+    )
 
 
 def _guardrail_fields(c: Completion) -> dict[str, Any]:
@@ -188,7 +197,7 @@ def messages_events(c: Completion) -> list[bytes]:
         events.append(_delta(index, "signature_delta", "signature", c.signature))
         events.append(b'{"type":"content_block_stop","index":%d}' % index)
         index += 1
-    if len(_content(c)) > index:
+    if _has_text_block(c):
         events.append(
             b'{"type":"content_block_start","index":%d,"content_block":{"type":"text","text":""}}'
             % index

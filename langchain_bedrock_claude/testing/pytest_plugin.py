@@ -39,15 +39,19 @@ Registered through the ``pytest11`` entry point, so installing the package is en
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ._emulator import BedrockEmulator
+if TYPE_CHECKING:
+    from ._emulator import BedrockEmulator
 
 
 @pytest.fixture(scope="session")
 def bedrock_emulator_session() -> Iterator[BedrockEmulator]:
     """One running emulator for the whole test session."""
+    from ._emulator import BedrockEmulator  # here, not at pytest start-up
+
     with BedrockEmulator() as emulator:
         yield emulator
 
@@ -63,6 +67,8 @@ def bedrock_emulator(bedrock_emulator_session: BedrockEmulator) -> Iterator[Bedr
 @pytest.fixture(scope="session")
 def bedrock_emulator_tls_session() -> Iterator[BedrockEmulator]:
     """One running HTTPS emulator for the whole test session."""
+    from ._emulator import BedrockEmulator
+
     with BedrockEmulator(tls=True) as emulator:
         yield emulator
 

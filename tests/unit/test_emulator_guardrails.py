@@ -162,7 +162,7 @@ def _completion(text: str, guard: GuardrailCall | None, reply: str = "ok") -> _w
     request = EmulatedRequest("POST", "/", "invoke", spec.model_id, Headers(), raw)
     return build_completion(
         request,
-        parse_invocation(spec.spec, raw),
+        parse_invocation(spec.spec, request.json, empty=False),
         Reply(text=reply),
         cache=PromptCache(),
         cache_minimum=True,

@@ -10,6 +10,7 @@ import pytest
 
 from langchain_bedrock_claude.testing._catalog import resolve_model
 from langchain_bedrock_claude.testing._errors import BedrockError, make_error
+from langchain_bedrock_claude.testing._request import load_json
 from langchain_bedrock_claude.testing._validation import (
     check_auth,
     check_invoke_headers,
@@ -37,6 +38,11 @@ def body(**fields: Any) -> bytes:
     }
     base.update(fields)
     return json.dumps({k: v for k, v in base.items() if v is not None}).encode()
+
+
+def parse_raw(model_spec: Any, raw: bytes) -> Any:
+    """``parse_invocation`` on a raw body, parsed as the emulator parses it."""
+    return parse_invocation(model_spec, load_json(raw), empty=not raw)
 
 
 def error(call: Any, *args: Any) -> BedrockError:
@@ -169,13 +175,13 @@ def test_header_enums() -> None:
     ],
 )
 def test_body_errors(model_id: str, raw: bytes, message: str) -> None:
-    failure = error(parse_invocation, spec(model_id).spec, raw)
+    failure = error(parse_raw, spec(model_id).spec, raw)
     assert (failure.status, failure.name, failure.message) == (400, "ValidationException", message)
     assert failure.body == json.dumps({"message": message}, separators=(",", ":")).encode()
 
 
 def test_valid_bodies() -> None:
-    legacy = parse_invocation(
+    legacy = parse_raw(
         spec("anthropic.claude-v2").spec,
         json.dumps({"prompt": "x", "max_tokens_to_sample": 8191, "stop_sequences": ["a"]}).encode(),
     )
@@ -184,12 +190,12 @@ def test_valid_bodies() -> None:
         8191,
         ("a",),
     )
-    thinking = parse_invocation(
+    thinking = parse_raw(
         spec("anthropic.claude-sonnet-4-20250514-v1:0").spec,
         body(thinking={"type": "enabled", "budget_tokens": 1024}),
     )
     assert (thinking.api, thinking.thinking_budget) == ("messages", 1024)
-    parse_invocation(
+    parse_raw(
         spec("anthropic.claude-3-haiku-20240307-v1:0").spec,
         body(
             messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": ""}],
