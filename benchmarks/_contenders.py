@@ -21,8 +21,9 @@ import importlib.util
 import json
 import logging
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -266,6 +267,46 @@ def sdk_messages(prompt: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": prompt}]
 
 
+# --- every sync contender of one wire -----------------------------------------------------------
+
+
+@dataclass
+class SyncClients:
+    """The sync contenders' clients for one wire, and the clients to close when done."""
+
+    runtime: Any
+    """Raw boto3."""
+    llm: BedrockClaude
+    ours: AnthropicBedrock
+    floor: FloorLLM
+    lc_aws: Any = None
+    """langchain-aws ``BedrockLLM`` / ``ChatBedrock``; ``None`` when not installed."""
+    sdk: Any = None
+    """The Anthropic SDK; ``None`` when not installed and on the legacy wire (Messages only)."""
+    closers: list[Any] = field(default_factory=list)
+
+
+def sync_clients(endpoint_url: str, wire: Wire, max_tokens: int) -> SyncClients:
+    """Every sync contender's client on ``wire`` (the optional ones when installed)."""
+    clients = SyncClients(
+        runtime=boto3_client(endpoint_url),
+        llm=bedrock_claude(endpoint_url, wire, max_tokens),
+        ours=our_client(endpoint_url),
+        floor=floor_llm(endpoint_url, wire, max_tokens),
+    )
+    clients.closers += [clients.runtime, clients.ours, clients.floor.runtime]
+    if have("langchain_aws"):
+        clients.lc_aws = langchain_aws_model(endpoint_url, wire, max_tokens)
+        clients.closers.append(clients.lc_aws.client)
+    if have("anthropic") and not wire.legacy:
+        clients.sdk = anthropic_sdk(endpoint_url)
+        clients.closers.append(clients.sdk)
+    return clients
+
+
+# --- reading streams ----------------------------------------------------------------------------
+
+
 def text_of(piece: object) -> str:
     """The text of a streamed piece from any contender (str, CompletionChunk, message chunk)."""
     if isinstance(piece, str):
@@ -276,3 +317,32 @@ def text_of(piece: object) -> str:
     if isinstance(content, list):  # Messages content blocks
         return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
     return str(piece)
+
+
+def first_piece_and_count(pieces: Iterable[object]) -> tuple[float, int]:
+    """Read a stream: (``perf_counter()`` at its first non-empty text piece, pieces from there).
+
+    An empty opening piece (a message start) is not a token: it is neither timed nor counted.
+    """
+    first = 0.0
+    count = 0
+    for piece in pieces:
+        if not first:
+            if not text_of(piece):
+                continue
+            first = time.perf_counter()
+        count += 1
+    return first, count
+
+
+async def afirst_piece_and_count(pieces: AsyncIterable[object]) -> tuple[float, int]:
+    """The async twin of :func:`first_piece_and_count`."""
+    first = 0.0
+    count = 0
+    async for piece in pieces:
+        if not first:
+            if not text_of(piece):
+                continue
+            first = time.perf_counter()
+        count += 1
+    return first, count

@@ -16,18 +16,20 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
+    "Closable",
     "Contender",
     "Report",
     "Settings",
     "Table",
     "Target",
     "interleave",
+    "interleave_and_close",
     "machine_info",
     "median",
     "paired_difference",
@@ -161,9 +163,6 @@ class Contender:
 
     name: str
     run: Callable[[], Sample]
-    baseline: bool = False
-    """The floor the others are compared with (raw boto3)."""
-    note: str = ""
 
 
 def interleave(
@@ -183,6 +182,23 @@ def interleave(
         for contender in (*contenders[start:], *contenders[:start]):
             samples[contender.name].append(contender.run())
     return samples
+
+
+class Closable(Protocol):
+    """A client whose connections are released by ``close()``."""
+
+    def close(self) -> Any: ...
+
+
+def interleave_and_close(
+    contenders: Sequence[Contender], closers: Iterable[Closable], iterations: int, warmup: int
+) -> dict[str, list[Sample]]:
+    """:func:`interleave`, then close the contenders' clients (``closers``), even on failure."""
+    try:
+        return interleave(contenders, iterations, warmup)
+    finally:
+        for closer in closers:
+            closer.close()
 
 
 def timed(operation: Callable[[], object]) -> Callable[[], Sample]:

@@ -131,21 +131,9 @@ def run_batch(
 # --- contenders ---------------------------------------------------------------------------------
 
 
-async def _consume(pieces: Any) -> tuple[float, int]:
-    first = 0.0
-    count = 0
-    async for piece in pieces:
-        if not first:
-            if not c.text_of(piece):
-                continue
-            first = time.perf_counter()
-        count += 1
-    return first, count
-
-
 def _llm_contender(name: str, model: Any, slow: bool = False) -> AsyncContender:
     async def stream(prompt: str) -> tuple[float, int]:
-        return await _consume(model.astream(prompt))
+        return await c.afirst_piece_and_count(model.astream(prompt))
 
     return AsyncContender(name, stream, slow=slow)
 
@@ -156,13 +144,7 @@ def _raw_threads(endpoint_url: str, wire: c.Wire) -> AsyncContender:
 
     def one(prompt: str) -> tuple[float, int]:
         body = c.raw_body(wire, prompt, MAX_TOKENS)
-        first = 0.0
-        count = 0
-        for _ in c.raw_stream(runtime, wire, body):
-            if not first:
-                first = time.perf_counter()
-            count += 1
-        return first, count
+        return c.first_piece_and_count(c.raw_stream(runtime, wire, body))
 
     async def stream(prompt: str) -> tuple[float, int]:
         return await asyncio.get_running_loop().run_in_executor(pool, one, prompt)
@@ -189,7 +171,7 @@ def _sdk(endpoint_url: str, wire: c.Wire) -> AsyncContender:
             model=wire.model_id, max_tokens=MAX_TOKENS, messages=c.sdk_messages(prompt)
         )
         async with manager as events:
-            return await _consume(events.text_stream)
+            return await c.afirst_piece_and_count(events.text_stream)
 
     return AsyncContender(
         "anthropic SDK AsyncAnthropicBedrock", stream, setup=setup, teardown=teardown

@@ -17,7 +17,7 @@ from ._harness import (
     Table,
     Target,
     column,
-    interleave,
+    interleave_and_close,
     median,
     ms,
     paired_difference,
@@ -38,12 +38,8 @@ LLM = "BedrockClaude.invoke"
 
 def _contenders(endpoint_url: str, wire: c.Wire) -> tuple[list[Contender], list[Any]]:
     prompt = directive(SHORT_TOKENS)
-    runtime = c.boto3_client(endpoint_url)
-    body = c.raw_body(wire, prompt, MAX_TOKENS)
-    llm = c.bedrock_claude(endpoint_url, wire, MAX_TOKENS)
-    ours = c.our_client(endpoint_url)
-    floor = c.floor_llm(endpoint_url, wire, MAX_TOKENS)
-    closers: list[Any] = [runtime, ours, floor.runtime]
+    clients = c.sync_clients(endpoint_url, wire, MAX_TOKENS)
+    runtime, floor, llm, ours = clients.runtime, clients.floor, clients.llm, clients.ours
 
     def ours_create() -> object:
         return ours.Completion.create(
@@ -51,17 +47,16 @@ def _contenders(endpoint_url: str, wire: c.Wire) -> tuple[list[Contender], list[
         )
 
     calls: list[tuple[str, Callable[[], object]]] = [
-        (BASELINE, lambda: c.raw_invoke(runtime, wire, body)),
+        (BASELINE, lambda: c.raw_invoke(runtime, wire, c.raw_body(wire, prompt, MAX_TOKENS))),
         (FLOOR, lambda: floor.invoke(prompt)),
         (LLM, lambda: llm.invoke(prompt)),
         ("AnthropicBedrock Completion.create", ours_create),
     ]
-    if c.have("langchain_aws"):
-        lc_aws = c.langchain_aws_model(endpoint_url, wire, MAX_TOKENS)
+    if clients.lc_aws is not None:
+        lc_aws = clients.lc_aws
         calls.append((f"{c.langchain_aws_name(wire)}.invoke", lambda: lc_aws.invoke(prompt)))
-    if c.have("anthropic") and not wire.legacy:
-        sdk = c.anthropic_sdk(endpoint_url)
-        closers.append(sdk)
+    if clients.sdk is not None:
+        sdk = clients.sdk
         messages = c.sdk_messages(prompt)
 
         def sdk_create() -> object:
@@ -70,8 +65,7 @@ def _contenders(endpoint_url: str, wire: c.Wire) -> tuple[list[Contender], list[
             )
 
         calls.append(("anthropic SDK messages.create", sdk_create))
-    contenders = [Contender(name, timed(call), baseline=name == BASELINE) for name, call in calls]
-    return contenders, closers
+    return [Contender(name, timed(call)) for name, call in calls], clients.closers
 
 
 def run(endpoint_url: str, settings: Settings, report: Report) -> None:
@@ -83,11 +77,7 @@ def run(endpoint_url: str, settings: Settings, report: Report) -> None:
     raw: dict[str, Any] = {}
     for wire in c.WIRES:
         contenders, closers = _contenders(endpoint_url, wire)
-        try:
-            samples = interleave(contenders, settings.invoke_iterations, warmup=20)
-        finally:
-            for closer in closers:
-                closer.close()
+        samples = interleave_and_close(contenders, closers, settings.invoke_iterations, warmup=20)
         seconds = column(samples, 0)
         base = seconds[BASELINE]
         ratios = {name: paired_ratio(values, base) for name, values in seconds.items()}

@@ -24,7 +24,7 @@ from ._harness import (
     Table,
     Target,
     column,
-    interleave,
+    interleave_and_close,
     median,
     ms,
     paired_difference,
@@ -49,14 +49,7 @@ def time_stream(pieces: Callable[[], Iterable[object]], expected: int) -> Callab
 
     def run() -> Sample:
         started = time.perf_counter()
-        first = 0.0
-        count = 0
-        for piece in pieces():
-            if not first:
-                if not c.text_of(piece):
-                    continue  # an empty opening piece (a message start) is not a token
-                first = time.perf_counter()
-            count += 1
+        first, count = c.first_piece_and_count(pieces())
         ended = time.perf_counter()
         if count < expected:
             raise RuntimeError(f"a stream gave {count} pieces, expected {expected}")
@@ -68,12 +61,8 @@ def time_stream(pieces: Callable[[], Iterable[object]], expected: int) -> Callab
 def _contenders(endpoint_url: str, wire: c.Wire, tokens: int) -> tuple[list[Contender], list[Any]]:
     prompt = directive(tokens)
     max_tokens = tokens + 16
-    runtime = c.boto3_client(endpoint_url)
-    body = c.raw_body(wire, prompt, max_tokens)
-    llm = c.bedrock_claude(endpoint_url, wire, max_tokens)
-    ours = c.our_client(endpoint_url)
-    floor = c.floor_llm(endpoint_url, wire, max_tokens)
-    closers: list[Any] = [runtime, ours, floor.runtime]
+    clients = c.sync_clients(endpoint_url, wire, max_tokens)
+    runtime, floor, llm, ours = clients.runtime, clients.floor, clients.llm, clients.ours
 
     def ours_stream() -> Iterable[object]:
         return ours.Completion.create(
@@ -81,17 +70,16 @@ def _contenders(endpoint_url: str, wire: c.Wire, tokens: int) -> tuple[list[Cont
         )
 
     streams: list[tuple[str, Callable[[], Iterable[object]]]] = [
-        (BASELINE, lambda: c.raw_stream(runtime, wire, body)),
+        (BASELINE, lambda: c.raw_stream(runtime, wire, c.raw_body(wire, prompt, max_tokens))),
         (FLOOR, lambda: floor.stream(prompt)),
         (LLM, lambda: llm.stream(prompt)),
         ("AnthropicBedrock Completion.create(stream=True)", ours_stream),
     ]
-    if c.have("langchain_aws"):
-        lc_aws = c.langchain_aws_model(endpoint_url, wire, max_tokens)
+    if clients.lc_aws is not None:
+        lc_aws = clients.lc_aws
         streams.append((f"{c.langchain_aws_name(wire)}.stream", lambda: lc_aws.stream(prompt)))
-    if c.have("anthropic") and not wire.legacy:
-        sdk = c.anthropic_sdk(endpoint_url)
-        closers.append(sdk)
+    if clients.sdk is not None:
+        sdk = clients.sdk
         messages = c.sdk_messages(prompt)
 
         def sdk_stream() -> Iterable[object]:
@@ -102,21 +90,16 @@ def _contenders(endpoint_url: str, wire: c.Wire, tokens: int) -> tuple[list[Cont
 
         streams.append(("anthropic SDK messages.stream", sdk_stream))
     contenders = [
-        Contender(name, time_stream(open_stream, tokens), baseline=name == BASELINE)
-        for name, open_stream in streams
+        Contender(name, time_stream(open_stream, tokens)) for name, open_stream in streams
     ]
-    return contenders, closers
+    return contenders, clients.closers
 
 
 def _measure(
     endpoint_url: str, wire: c.Wire, tokens: int, iterations: int
 ) -> tuple[list[str], dict[str, list[Sample]]]:
     contenders, closers = _contenders(endpoint_url, wire, tokens)
-    try:
-        samples = interleave(contenders, iterations, warmup=2)
-    finally:
-        for closer in closers:
-            closer.close()
+    samples = interleave_and_close(contenders, closers, iterations, warmup=2)
     return [contender.name for contender in contenders], samples
 
 

@@ -24,6 +24,9 @@ CREDENTIALS = {
     "access_key": "AKIDEXAMPLE",
     "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 }
+API_KEY = "bedrock-api-key-ABSKexample"
+"""The Bedrock API key ``tls_boto3`` sends."""
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 FAST_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 LEGACY = "anthropic.claude-v2:1"
@@ -143,18 +146,42 @@ def llm_factory(emu: BedrockEmulator) -> Any:
     return make
 
 
+def sigv4_boto3(emu: BedrockEmulator, **config: Any) -> Any:
+    """Stock boto3 signing SigV4 with dummy keys; ``config``: ``Config`` options over
+    ``NO_RETRIES``."""
+    return boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=emu.endpoint_url,
+        aws_access_key_id=CREDENTIALS["access_key"],
+        aws_secret_access_key=CREDENTIALS["secret_key"],
+        config=NO_RETRIES.merge(Config(**config)),
+    )
+
+
+def bearer_client(emu: BedrockEmulator, **options: Any) -> Any:
+    """boto3 as a Bedrock API key user configures it: the env var, and the emulator's CA."""
+    return boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=emu.endpoint_url,
+        config=NO_RETRIES,
+        **{"verify": emu.ca_bundle, **options},
+    )
+
+
 @pytest.fixture
 def tls_boto3(
     bedrock_emulator_tls: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
     """Stock boto3 on the HTTPS emulator, signing with a Bedrock API key (bearer token)."""
-    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-tests")
-    runtime = boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=bedrock_emulator_tls.endpoint_url,
-        verify=bedrock_emulator_tls.ca_bundle,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
+    runtime = bearer_client(bedrock_emulator_tls)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def client(emu: BedrockEmulator, tls_boto3: Any) -> Any:
+    """``tls_boto3``, once the module's ``emu`` is ready (modules on plain HTTP override it)."""
+    return tls_boto3

@@ -13,6 +13,8 @@ from botocore.exceptions import ClientError
 
 from langchain_bedrock_claude.testing import BedrockEmulator, Reply
 
+from .conftest import sigv4_boto3
+
 HAIKU_3 = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET_4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 HAIKU_45 = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -21,14 +23,7 @@ OPUS_48 = "global.anthropic.claude-opus-4-8"
 
 @pytest.fixture
 def client(server: BedrockEmulator) -> Iterator[Any]:
-    runtime = boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=server.endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
+    runtime = sigv4_boto3(server)
     yield runtime
     runtime.close()
 

@@ -25,11 +25,6 @@ def emu(bedrock_emulator_tls: BedrockEmulator) -> BedrockEmulator:
     return bedrock_emulator_tls
 
 
-@pytest.fixture
-def client(emu: BedrockEmulator, tls_boto3: Any) -> Any:
-    return tls_boto3
-
-
 def body(text: str = "What is the capital of France?", **extra: Any) -> str:
     return json.dumps(
         {

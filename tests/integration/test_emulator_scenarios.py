@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
 
 from langchain_bedrock_claude.testing import BedrockEmulator, EmulatedRequest, Reply
+
+from .conftest import sigv4_boto3
 
 HAIKU_3 = "anthropic.claude-3-haiku-20240307-v1:0"
 BODY = json.dumps(
@@ -26,21 +26,9 @@ BODY = json.dumps(
 )
 
 
-def make_client(emu: BedrockEmulator, **config: Any) -> Any:
-    config.setdefault("retries", {"total_max_attempts": 1, "mode": "standard"})
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(**config),
-    )
-
-
 @pytest.fixture
 def client(server: BedrockEmulator) -> Iterator[Any]:
-    runtime = make_client(server)
+    runtime = sigv4_boto3(server)
     yield runtime
     runtime.close()
 
@@ -118,7 +106,7 @@ def test_requests_survive_concurrent_clients(emu: BedrockEmulator) -> None:
     errors: list[BaseException] = []
 
     def worker() -> None:
-        runtime = make_client(emu)
+        runtime = sigv4_boto3(emu)
         try:
             for _ in range(5):
                 stream_events(runtime)
@@ -142,7 +130,7 @@ def test_requests_survive_concurrent_clients(emu: BedrockEmulator) -> None:
 def test_throttle_then_retry_succeeds(emu: BedrockEmulator) -> None:
     emu.throttle(1)
     emu.reply("after the storm")
-    runtime = make_client(emu, retries={"total_max_attempts": 2, "mode": "standard"})
+    runtime = sigv4_boto3(emu, retries={"total_max_attempts": 2, "mode": "standard"})
     try:
         assert invoke_text(runtime) == "after the storm"
     finally:
@@ -193,7 +181,7 @@ def test_legacy_end_of_life(client: Any, emu: BedrockEmulator) -> None:
 
 def test_legacy_end_of_life_from_constructor() -> None:
     with BedrockEmulator(legacy_end_of_life=True) as emu:
-        runtime = make_client(emu)
+        runtime = sigv4_boto3(emu)
         try:
             with pytest.raises(runtime.exceptions.ResourceNotFoundException):
                 runtime.invoke_model(modelId="anthropic.claude-v2", body=BODY)
@@ -216,7 +204,7 @@ def test_on_demand_not_supported(emu: BedrockEmulator, client: Any) -> None:
 
 def test_hang_until_client_timeout(emu: BedrockEmulator) -> None:
     emu.hang(times=1)
-    runtime = make_client(emu, read_timeout=0.3)
+    runtime = sigv4_boto3(emu, read_timeout=0.3)
     try:
         started = time.monotonic()
         with pytest.raises(ReadTimeoutError):
@@ -313,7 +301,7 @@ def test_latencies_per_reply(emu: BedrockEmulator, client: Any) -> None:
 def test_latency_from_constructor_applies_to_invoke() -> None:
     with BedrockEmulator(first_byte_latency=0.1, token_latency=0.01) as emu:
         emu.reply(["x"] * 10)
-        runtime = make_client(emu)
+        runtime = sigv4_boto3(emu)
         try:
             started = time.monotonic()
             response = runtime.invoke_model(modelId=HAIKU_3, body=BODY)

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
-import boto3
 import pytest
-from botocore.config import Config
 from langchain_aws import BedrockLLM
 
 from langchain_bedrock_claude.testing import BedrockEmulator
+
+from .conftest import sigv4_boto3
 
 HAIKU_45 = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
@@ -32,14 +32,7 @@ def sdk(server: BedrockEmulator) -> Iterator[anthropic.AnthropicBedrock]:
 
 @pytest.fixture
 def runtime(server: BedrockEmulator) -> Iterator[Any]:
-    client = boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=server.endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    client = sigv4_boto3(server)
     yield client
     client.close()
 

@@ -11,22 +11,20 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, InvalidEndpointConfigurationError, SSLError
 
 from langchain_bedrock_claude.testing import BedrockEmulator
 
+from .conftest import API_KEY, NO_RETRIES, bearer_client
+
 REPO = Path(__file__).resolve().parents[2]
 HAIKU_3 = "anthropic.claude-3-haiku-20240307-v1:0"
-API_KEY = "bedrock-api-key-ABSKexample"
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 BODY = json.dumps(
     {
         "anthropic_version": "bedrock-2023-05-31",
@@ -36,28 +34,9 @@ BODY = json.dumps(
 )
 
 
-def bearer_client(emu: BedrockEmulator, **options: Any) -> Any:
-    """boto3 as a Bedrock API key user configures it: the env var, and the emulator's CA."""
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=emu.endpoint_url,
-        config=NO_RETRIES,
-        **{"verify": emu.ca_bundle, **options},
-    )
-
-
 @pytest.fixture
 def emu(bedrock_emulator_tls: BedrockEmulator) -> BedrockEmulator:
     return bedrock_emulator_tls
-
-
-@pytest.fixture
-def client(emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
-    runtime = bearer_client(emu)
-    yield runtime
-    runtime.close()
 
 
 def test_invoke_and_stream_over_https_with_a_bearer_token(

@@ -5,8 +5,6 @@ Timings belong in ``benchmarks/``; this only checks that the code runs and repor
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from benchmarks import concurrency, imports, memory, overhead, streaming
@@ -33,21 +31,6 @@ TINY = Settings.create(quick=True).override(
 def endpoint() -> object:
     with EmulatorProcess() as emulator:
         yield emulator.endpoint_url
-
-
-@pytest.fixture(autouse=True)
-def _quiet_pool_warnings() -> object:
-    logger = logging.getLogger("urllib3.connectionpool")
-    level = logger.level
-    yield
-    logger.setLevel(level)
-
-
-@pytest.fixture(autouse=True)
-def _dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
 @pytest.mark.parametrize("group", [overhead, streaming, concurrency])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -12,30 +10,18 @@ import pytest
 
 from langchain_bedrock_claude.testing import _tls
 
-ROOT = Path(__file__).resolve().parents[2]
 CERTS = "langchain_bedrock_claude/testing/certs"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("hatchling") is None, reason="needs hatchling")
-def test_wheel_ships_the_test_certificate(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "wheel", str(ROOT)),
-            *("--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)),
-        ],
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
-    [built] = tmp_path.glob("*.whl")
-    with zipfile.ZipFile(built) as wheel:
-        names = set(wheel.namelist())
-        assert {
-            f"{CERTS}/localhost.pem",
-            f"{CERTS}/localhost-key.pem",
-            f"{CERTS}/README.md",
-        } <= names
-        assert wheel.read(f"{CERTS}/localhost.pem") == _tls.CERT_FILE.read_bytes()
+def test_wheel_ships_the_test_certificate(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    assert {
+        f"{CERTS}/localhost.pem",
+        f"{CERTS}/localhost-key.pem",
+        f"{CERTS}/README.md",
+    } <= names
+    assert wheel.read(f"{CERTS}/localhost.pem") == _tls.CERT_FILE.read_bytes()
 
 
 def test_certificate_and_key_load() -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import configparser
 import importlib
-import importlib.util
 import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from email.message import Message
 from email.parser import Parser
 from pathlib import Path
@@ -21,33 +19,6 @@ import langchain_bedrock_claude
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "langchain_bedrock_claude"
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[zipfile.ZipFile]:
-    out = tmp_path_factory.mktemp("wheel")
-    # Without build isolation no network is needed, when hatchling is already installed.
-    isolation = [] if importlib.util.find_spec("hatchling") is None else ["--no-build-isolation"]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            str(ROOT),
-            "--no-deps",
-            "-q",
-            "-w",
-            str(out),
-            *isolation,
-        ],
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
-    [built] = out.glob("*.whl")
-    with zipfile.ZipFile(built) as archive:
-        yield archive
 
 
 def dist_info(wheel: zipfile.ZipFile, name: str) -> str:

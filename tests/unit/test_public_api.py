@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 import langchain_bedrock_claude as pkg
 
 EXPECTED = {
@@ -57,13 +54,3 @@ def test_every_error_is_a_bedrock_claude_error():
             assert issubclass(value, pkg.BedrockClaudeError), name
     assert issubclass(pkg.InvalidParameterError, ValueError)
     assert issubclass(pkg.RequestTimeoutError, TimeoutError)
-
-
-def test_importing_the_package_loads_neither_the_emulator_nor_the_cli():
-    code = (
-        "import sys, langchain_bedrock_claude; "
-        "print([m for m in sys.modules if m.startswith('langchain_bedrock_claude.') and "
-        "(m.endswith('.cli') or '.testing' in m)])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
