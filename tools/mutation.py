@@ -1,0 +1,337 @@
+"""A bounded mutation run over the package's pure layer, streams and LangChain classes.
+
+Not a CI step: it answers "would the tests notice if this line were wrong?" for a seeded sample
+of small, syntax-preserving changes (mutants). Each mutant is written into a scratch copy of the
+tracked files (never into this checkout), the tests that cover its module run against that copy,
+and the mutant is *killed* when they fail (or hang past ``--timeout``), *survived* otherwise.
+
+    python -m tools.mutation --limit 120 --jobs 2          # sample, run, report
+    python -m tools.mutation --list --module _params.py    # show the mutants, run nothing
+    python -m tools.mutation --only 17,42                  # re-run chosen mutants by number
+
+Survivors are printed with their place and change. Each one is either a gap in the tests (add a
+test that fails on it) or equivalent (the change cannot alter behaviour); the closing note of
+issue #11 lists the equivalent ones with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "langchain_bedrock_claude"
+
+# The modules the issue's review mutated (pure layer, streams, llms.py) and the tests that
+# cover each. Fast unit tests first, so most mutants die within seconds under ``-x``.
+TARGETS: dict[str, tuple[str, ...]] = {
+    "_params.py": ("tests/unit", "tests/integration/test_features.py"),
+    "_options.py": ("tests/unit", "tests/integration/test_features.py"),
+    "_model_rules.py": ("tests/unit",),
+    "_model_checks.py": ("tests/unit",),
+    "_routing.py": ("tests/unit",),
+    "_request.py": ("tests/unit", "tests/integration/test_client.py"),
+    "_retry.py": ("tests/unit", "tests/integration/test_reliability.py"),
+    "_errors.py": ("tests/unit", "tests/integration/test_client.py"),
+    "_translate.py": ("tests/unit", "tests/integration/test_client.py"),
+    "_events.py": ("tests/unit", "tests/integration/test_client.py"),
+    "_formats/_common.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),
+    "_formats/messages.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),
+    "_formats/text_completions.py": (
+        "tests/unit",
+        "tests/integration/test_replay_recordings.py",
+    ),
+    "_formats/prompt.py": ("tests/unit",),
+    "_streaming.py": (
+        "tests/unit",
+        "tests/integration/test_client.py",
+        "tests/integration/test_reliability.py",
+    ),
+    "_bridge.py": (
+        "tests/unit",
+        "tests/integration/test_client.py",
+        "tests/integration/test_reliability.py",
+    ),
+    "llms.py": ("tests/unit", "tests/integration/test_llm.py"),
+}
+
+_COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+_BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.FloorDiv,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One small change to one module."""
+
+    module: str
+    """The module's path below the package, e.g. ``_params.py``."""
+    line: int
+    """The first line the change touches (1-based)."""
+    kind: str
+    """The operator: ``compare``, ``boolop``, ``not``, ``constant``, ``return``, ``raise``, ..."""
+    before: str
+    """The source of the node as written."""
+    after: str
+    """What it becomes."""
+    start: tuple[int, int]
+    end: tuple[int, int]
+
+    def describe(self) -> str:
+        """One line: where, which operator, and the change."""
+        change = f"{_short(self.before)} -> {_short(self.after)}"
+        return f"{self.module}:{self.line} [{self.kind}] {change}"
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _skipped_lines(tree: ast.Module) -> set[int]:
+    """Lines no mutant touches: docstrings, ``__all__``, ``TYPE_CHECKING`` blocks, annotations."""
+    lines: set[int] = set()
+
+    def span(node: ast.AST) -> range:
+        return range(node.lineno, (node.end_lineno or node.lineno) + 1)  # type: ignore[attr-defined]
+
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            for statement in body:
+                if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                    lines.update(span(statement))  # docstrings, field docstrings
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            lines.update(span(node))
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            lines.update(span(node))
+        if isinstance(node, ast.AnnAssign):
+            lines.update(span(node.annotation))
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            lines.update(span(node.annotation))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+            lines.update(span(node.returns))
+        if isinstance(node, ast.Call) and "logger" in ast.unparse(node.func):
+            lines.update(span(node))
+    return lines
+
+
+def _variants(node: ast.AST) -> Iterator[tuple[str, ast.AST | str]]:
+    """The mutants of one node: (operator name, replacement node or source)."""
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        swap = _COMPARE_SWAPS.get(type(node.ops[0]))
+        if swap is not None:
+            yield "compare", ast.Compare(node.left, [swap()], node.comparators)
+    elif isinstance(node, ast.BoolOp):
+        other = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        yield "boolop", ast.BoolOp(other, node.values)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield "not", node.operand
+    elif isinstance(node, ast.BinOp):
+        swap_op = _BINOP_SWAPS.get(type(node.op))
+        if swap_op is not None and not isinstance(node.left, ast.Constant | ast.JoinedStr):
+            yield "arith", ast.BinOp(node.left, swap_op(), node.right)
+    elif isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            yield "constant", ast.Constant(not node.value)
+        elif isinstance(node.value, int):
+            yield "constant", ast.Constant(node.value + 1)
+        elif isinstance(node.value, float):
+            yield "constant", ast.Constant(node.value * 2 if node.value else 1.0)
+    elif isinstance(node, ast.Return) and node.value is not None:
+        if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            yield "return", "return None"
+    elif isinstance(node, ast.Raise) and node.exc is not None:
+        yield "raise", "pass"
+    elif isinstance(node, ast.If):
+        yield "if", ast.UnaryOp(ast.Not(), node.test)
+
+
+def mutants_of(module: str) -> list[Mutant]:
+    """Every mutant the operators make of ``module`` (a path below the package)."""
+    path = ROOT / PACKAGE / module
+    source = path.read_text()
+    tree = ast.parse(source)
+    skipped = _skipped_lines(tree)
+    found: list[Mutant] = []
+    for node in ast.walk(tree):
+        if not hasattr(node, "lineno") or node.lineno in skipped:
+            continue
+        for kind, replacement in _variants(node):
+            target = node.test if isinstance(node, ast.If) else node  # an if: mutate its test
+            before = ast.get_source_segment(source, target)
+            if before is None:
+                continue
+            if isinstance(replacement, str):
+                after = replacement
+            else:
+                after = ast.unparse(replacement)
+                if kind in ("compare", "boolop", "arith", "if", "not"):
+                    after = f"({after})"
+            found.append(
+                Mutant(
+                    module,
+                    target.lineno,
+                    kind,
+                    before,
+                    after,
+                    (target.lineno, target.col_offset),
+                    (target.end_lineno or target.lineno, target.end_col_offset or 0),
+                )
+            )
+    return found
+
+
+def apply(source: str, mutant: Mutant) -> str:
+    """``source`` with ``mutant``'s node replaced (by line and column)."""
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line.encode()))
+    data = source.encode()
+
+    def position(line: int, column: int) -> int:
+        return offsets[line - 1] + column
+
+    start, end = position(*mutant.start), position(*mutant.end)
+    return (data[:start] + mutant.after.encode() + data[end:]).decode()
+
+
+def _scratch_copy() -> Path:
+    """A copy of the tracked files (tests, package, config), outside this checkout."""
+    target = Path(tempfile.mkdtemp(prefix="bedrock-claude-mutation-"))
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in tracked:
+        source = ROOT / name
+        if source.is_file():
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+    return target
+
+
+def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, float]:
+    """``killed`` if the tests fail or hang in ``copy``, else ``survived``."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", *tests]
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            command, cwd=copy, env=env, capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return "killed (timeout)", time.monotonic() - started
+    elapsed = time.monotonic() - started
+    return ("killed" if result.returncode != 0 else "survived"), elapsed
+
+
+def _check_copy_imports_itself(copy: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    where = subprocess.run(
+        [sys.executable, "-c", f"import {PACKAGE}; print({PACKAGE}.__file__)"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not where.startswith(str(copy)):
+        sys.exit(f"the scratch copy is not the package that gets imported ({where}); stopping")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Sample mutants, run the covering tests on each, and print the survivors."""
+    parser = argparse.ArgumentParser(prog="python -m tools.mutation", description=__doc__)
+    parser.add_argument("--module", action="append", help="only this module (repeatable)")
+    parser.add_argument("--limit", type=int, default=120, help="mutants to sample (default 120)")
+    parser.add_argument("--seed", type=int, default=11, help="sampling seed (default 11)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
+    parser.add_argument("--only", help="comma-separated mutant numbers from a previous --list")
+    parser.add_argument("--list", action="store_true", help="print the sample and stop")
+    args = parser.parse_args(argv)
+
+    modules = args.module or [name for name in TARGETS if (ROOT / PACKAGE / name).exists()]
+    population = [mutant for module in modules for mutant in mutants_of(module)]
+    sample = random.Random(args.seed).sample(population, min(args.limit, len(population)))
+    sample.sort(key=lambda mutant: (mutant.module, mutant.line, mutant.kind))
+    numbered = list(enumerate(sample, 1))
+    if args.only:
+        wanted = {int(number) for number in args.only.split(",")}
+        numbered = [(number, mutant) for number, mutant in numbered if number in wanted]
+    print(f"{len(population)} mutants in {len(modules)} modules; running {len(numbered)}")
+    if args.list:
+        for number, mutant in numbered:
+            print(f"{number:4d} {mutant.describe()}")
+        return 0
+
+    copies = [_scratch_copy() for _ in range(max(1, args.jobs))]
+    _check_copy_imports_itself(copies[0])
+    free = list(copies)
+    results: dict[int, str] = {}
+
+    def run(item: tuple[int, Mutant]) -> None:
+        number, mutant = item
+        copy = free.pop()
+        path = copy / PACKAGE / mutant.module
+        original = path.read_text()
+        try:
+            path.write_text(apply(original, mutant))
+            outcome, seconds = _run_tests(copy, TARGETS[mutant.module], args.timeout)
+        finally:
+            path.write_text(original)
+            free.append(copy)
+        results[number] = outcome
+        print(f"{number:4d} {outcome:16s} {seconds:6.1f}s {mutant.describe()}", flush=True)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+            list(pool.map(run, numbered))
+    finally:
+        for copy in copies:
+            shutil.rmtree(copy, ignore_errors=True)
+    survivors = [(n, m) for n, m in numbered if results.get(n) == "survived"]
+    killed = len(numbered) - len(survivors)
+    print(f"\nkilled {killed} of {len(numbered)} ({100 * killed / max(1, len(numbered)):.0f}%)")
+    for number, mutant in survivors:
+        print(f"  survived {number:4d} {mutant.describe()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
