@@ -6,13 +6,17 @@ first use, since resolving credentials may call the network (SSO, instance metad
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from ._errors import InvalidParameterError, map_aws_errors
+from ._errors import InvalidParameterError
 from ._logging import install_redaction, register_secret
+from ._translate import map_aws_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -24,6 +28,14 @@ DEFAULT_MAX_CONNECTIONS = 64
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 300.0
 """Seconds without a byte before a read fails: long enough for a long generation to start."""
+MAX_TIMEOUT = 3600.0
+"""The longest timeout accepted, in seconds: a Bedrock inference request runs at most 60 minutes
+(AWS's knowledge-center article "bedrock-large-model-read-timeouts" recommends read_timeout=3600
+as the value to start from), so a longer wait is never answered, and a huge one (1e12) overflows
+the socket layer at the first call instead of failing here."""
+_REGION = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$")
+"""A region name is one DNS host label: the rule botocore's ``validate_region_name`` applies."""
+_SCHEMES = ("http", "https")
 _USER_AGENT = "langchain-bedrock-claude"
 
 
@@ -58,6 +70,8 @@ class ClientSettings:
                 f"(got {self.max_connections!r})."
             )
         self.timeouts()  # checked now, not on first request
+        _check_region(self.region)
+        _check_endpoint_url(self.endpoint_url)
 
     def timeouts(self) -> tuple[float, float]:
         """``(connect, read)`` timeouts in seconds."""
@@ -69,16 +83,64 @@ class ClientSettings:
         else:
             connect = read = timeout
         for value in (connect, read):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not 0 < value <= MAX_TIMEOUT
+            ):
                 raise InvalidParameterError(
-                    "'timeout' must be a positive number of seconds, or a (connect, read) pair "
-                    f"(got {timeout!r})."
+                    "'timeout' must be a positive number of seconds, at most "
+                    f"{MAX_TIMEOUT:g} (Bedrock's own limit on a call), or a (connect, read) pair "
+                    f"of them (got {timeout!r})."
                 )
         return float(connect), float(read)
 
 
-def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
-    """A boto3 ``bedrock-runtime`` client with retries off (ours own them) and our timeouts."""
+def _check_region(region: object) -> None:
+    if region is None:
+        return
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise InvalidParameterError(
+            f"'region' must be an AWS region name such as 'us-east-1' (got {region!r})."
+        )
+
+
+def _check_endpoint_url(url: object) -> None:
+    """An ``http(s)://host[:port]`` URL, checked now rather than by botocore at the first call."""
+    if url is None:
+        return
+    problem = None
+    if not isinstance(url, str):
+        problem = "it is not a string"
+    else:
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises ValueError for a port out of range or not a number
+        except ValueError as exc:
+            problem, port, parts = str(exc), None, None
+        if parts is not None:
+            if parts.scheme not in _SCHEMES:
+                problem = "it needs an http:// or https:// scheme"
+            elif not parts.hostname:
+                problem = "it has no host"
+            elif port == 0:
+                problem = "port 0 cannot be connected to"
+    if problem is not None:
+        raise InvalidParameterError(
+            "'endpoint_url' must be a URL such as 'https://bedrock-runtime.us-east-1.amazonaws.com'"
+            f" or 'http://127.0.0.1:8000' ({problem}; got {url!r})."
+        )
+
+
+def build_runtime_client(
+    settings: ClientSettings, model_id: str | None = None
+) -> BedrockRuntimeClient:
+    """A boto3 ``bedrock-runtime`` client with retries off (ours own them) and our timeouts.
+
+    ``model_id``: the model of the request that needs the client, for the errors raised while
+    building it (no credentials, no region).
+    """
     import boto3
     from botocore.config import Config
 
@@ -102,7 +164,7 @@ def build_runtime_client(settings: ClientSettings) -> BedrockRuntimeClient:
         # key comes from AWS_BEARER_TOKEN_BEDROCK.)
         signature_version="bearer" if settings.api_key else None,
     )
-    with map_aws_errors(None):
+    with map_aws_errors(model_id, region=settings.region):
         session = boto3.Session(
             aws_access_key_id=settings.access_key,
             aws_secret_access_key=settings.secret_key,
@@ -169,13 +231,18 @@ class RuntimeHandle:
             return str(self._client.meta.region_name)
         return self.settings.region
 
-    def get(self) -> BedrockRuntimeClient:
-        """The boto3 client, built now if this is the first use."""
+    def get(self, model_id: str | None = None) -> BedrockRuntimeClient:
+        """The boto3 client, built now if this is the first use.
+
+        Args:
+            model_id: The model of the request about to be sent, carried by the errors
+                building the client may raise (e.g. :class:`CredentialsError`).
+        """
         client = self._client
         if client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = build_runtime_client(self.settings)
+                    self._client = build_runtime_client(self.settings, model_id)
                 client = self._client
         return client
 

@@ -20,7 +20,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 from ._boto import ClientSettings, RuntimeHandle
-from ._errors import BedrockClaudeError, InvalidParameterError, map_aws_errors
+from ._errors import BedrockClaudeError, InvalidParameterError
 from ._models import Completion
 from ._params import (
     DEFAULT_MAX_TOKENS,
@@ -39,6 +39,7 @@ from ._request import (
 )
 from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from ._streaming import AsyncStream, Stream, StreamSession, run_blocking
+from ._translate import map_aws_errors
 from ._types import Api, GuardrailTrace, Latency, ServiceTier, StreamProcessingMode, T
 
 if TYPE_CHECKING:
@@ -137,23 +138,23 @@ def _seed_kwargs(
 
 def invoke_once(runtime: RuntimeHandle, request: PreparedRequest) -> Completion:
     """One InvokeModel request, read to the end (blocking)."""
-    with map_aws_errors(request.model_id):
-        client = runtime.get()
+    client = runtime.get(request.model_id)
     with map_aws_errors(request.model_id, region=runtime.region):
         response = client.invoke_model(**request.boto_kwargs())
         request_id = response["ResponseMetadata"].get("RequestId")
         raw = response["body"].read()
         headers = response["ResponseMetadata"].get("HTTPHeaders", {})
     return completion_from(
-        request.parse_body(raw, headers), model_id=request.model_id, request_id=request_id
+        request.parse_body(raw, headers, request_id),
+        model_id=request.model_id,
+        request_id=request_id,
     )
 
 
 def count_once(runtime: RuntimeHandle, request: PreparedRequest) -> int:
     """One CountTokens request (blocking)."""
     kwargs = count_tokens_kwargs(request)
-    with map_aws_errors(request.model_id):
-        client = runtime.get()
+    client = runtime.get(request.model_id)
     with map_aws_errors(kwargs["modelId"], region=runtime.region):
         return int(client.count_tokens(**kwargs)["inputTokens"])
 

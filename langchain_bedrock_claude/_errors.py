@@ -1,4 +1,4 @@
-"""The error tree, and the one place foreign (botocore, urllib3) errors become ours.
+"""The error tree: every error this package raises (translation lives in ``_translate``).
 
 ```
 BedrockClaudeError                   root of everything this package raises
@@ -6,11 +6,13 @@ BedrockClaudeError                   root of everything this package raises
 ├── CredentialsError                 no usable AWS credentials or region, raised before any request
 ├── APIConnectionError               Bedrock could not be reached, or the connection broke
 │   └── RequestTimeoutError          connect or read timeout (also a TimeoutError)
+├── MalformedResponseError           a 200 answer that is not a Claude response (also a ValueError)
 ├── APIStatusError                   Bedrock answered with an error status
-│   ├── AuthenticationError          403: signature, token or key missing, invalid or expired
+│   ├── AuthenticationError          401/403: signature, token or key missing, invalid or expired
 │   ├── AccessDeniedError            403: the identity may not invoke this model
 │   ├── ValidationError              400: Bedrock or the model rejected the request
-│   │   └── OnDemandNotSupportedError  400: the model needs an inference profile id
+│   │   ├── OnDemandNotSupportedError  400: the model needs an inference profile id
+│   │   └── ContextOverflowError     400: the prompt is longer than the model's context window
 │   ├── ModelNotFoundError           404 (or 400 "model identifier is invalid"): no such model
 │   │   └── ModelRetiredError        the model reached end of life; names a replacement
 │   ├── ThrottlingError              429: too many requests or tokens (retried)
@@ -18,30 +20,90 @@ BedrockClaudeError                   root of everything this package raises
 │   ├── ModelNotReadyError           429: the model is not ready yet (retried)
 │   ├── ModelTimeoutError            408: the model took too long (also a TimeoutError)
 │   ├── ModelError                   424: the model failed while processing the request
-│   ├── ConflictError                400: a conflicting operation is in progress
-│   └── ServiceError                 500: internal error (retried)
+│   ├── ConflictError                409 (or 400): a conflicting operation is in progress
+│   └── ServiceError                 500, 502, 504 and other 5xx: internal error (retried)
 │       └── ServiceUnavailableError  503: service unavailable (retried)
 ├── GuardrailInterventionError       a guardrail intervened (raise_on_guardrail_intervention=True)
 └── StreamInterruptedError           a stream broke after text was delivered: carries partial_text
 ```
 
 Every error carries ``model_id``, ``status_code``, ``request_id`` and ``error_code`` where they are
-known, and its message says what to do next. No message ever holds a secret: AWS's own messages are
-passed through :func:`redact` first.
+known, and its message says what to do next. No message ever holds a secret: the translation
+layer passes AWS's own messages through :func:`~langchain_bedrock_claude._redact.redact` first.
+
+Each class is also the matching provider-agnostic error of ``langchain_core.exceptions``
+(``ModelRateLimitError``, ``ModelTimeoutError``, ``ContextOverflowError``, ...) where the installed
+langchain-core has it, so code and middleware catching those catch ours; with an older
+langchain-core that lacks them, the classes are ours alone. ``is_retryable`` (langchain-core's
+attribute) says what this package's own retry policy does with the error.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ._model_rules import replacement_for
-from ._regions import inference_profile_for
+from ._redact import redact
 
 if TYPE_CHECKING:
+    from langchain_core.exceptions import (
+        ContextOverflowError as _CoreContextOverflow,
+    )
+    from langchain_core.exceptions import (
+        ModelAPIError as _CoreAPIError,
+    )
+    from langchain_core.exceptions import (
+        ModelAuthenticationError as _CoreAuthentication,
+    )
+    from langchain_core.exceptions import (
+        ModelConnectionError as _CoreConnection,
+    )
+    from langchain_core.exceptions import (
+        ModelError as _CoreModelError,
+    )
+    from langchain_core.exceptions import (
+        ModelInvalidRequestError as _CoreInvalidRequest,
+    )
+    from langchain_core.exceptions import (
+        ModelNotFoundError as _CoreNotFound,
+    )
+    from langchain_core.exceptions import (
+        ModelPermissionDeniedError as _CorePermissionDenied,
+    )
+    from langchain_core.exceptions import (
+        ModelRateLimitError as _CoreRateLimit,
+    )
+    from langchain_core.exceptions import (
+        ModelTimeoutError as _CoreTimeout,
+    )
+
     from ._models import Usage
+else:
+
+    def _core(name: str) -> type[Exception]:
+        """langchain-core's error class ``name``, or a stand-in where this version lacks it.
+
+        The provider-agnostic errors arrived in langchain-core 1.x; the floor is 0.3.30. A
+        stand-in is an empty class of its own, so a class may have two of them as bases.
+        """
+        try:
+            from langchain_core import exceptions
+        except ImportError:  # pragma: no cover - langchain-core is a dependency
+            exceptions = None
+        found = getattr(exceptions, name, None)
+        if isinstance(found, type) and issubclass(found, Exception):
+            return found
+        return type(f"_Absent{name}", (Exception,), {"__module__": __name__})
+
+    _CoreModelError = _core("ModelError")
+    _CoreAuthentication = _core("ModelAuthenticationError")
+    _CorePermissionDenied = _core("ModelPermissionDeniedError")
+    _CoreInvalidRequest = _core("ModelInvalidRequestError")
+    _CoreNotFound = _core("ModelNotFoundError")
+    _CoreRateLimit = _core("ModelRateLimitError")
+    _CoreAPIError = _core("ModelAPIError")
+    _CoreConnection = _core("ModelConnectionError")
+    _CoreTimeout = _core("ModelTimeoutError")
+    _CoreContextOverflow = _core("ContextOverflowError")
 
 __all__ = [
     "APIConnectionError",
@@ -50,9 +112,11 @@ __all__ = [
     "AuthenticationError",
     "BedrockClaudeError",
     "ConflictError",
+    "ContextOverflowError",
     "CredentialsError",
     "GuardrailInterventionError",
     "InvalidParameterError",
+    "MalformedResponseError",
     "ModelError",
     "ModelNotFoundError",
     "ModelNotReadyError",
@@ -66,14 +130,14 @@ __all__ = [
     "StreamInterruptedError",
     "ThrottlingError",
     "ValidationError",
-    "error_from_exception",
-    "map_aws_errors",
-    "redact",
 ]
 
 
 class BedrockClaudeError(Exception):
     """Root of every error this package raises."""
+
+    is_retryable = False
+    """Whether this package's retry policy retries the error (langchain-core's attribute)."""
 
     def __init__(
         self,
@@ -84,6 +148,7 @@ class BedrockClaudeError(Exception):
         request_id: str | None = None,
         error_code: str | None = None,
     ) -> None:
+        message = redact(message)  # whoever built it: a secret never reaches str, repr or pickle
         super().__init__(message)
         self.message = message
         """What went wrong and what to do about it."""
@@ -125,31 +190,47 @@ class InvalidParameterError(BedrockClaudeError, ValueError):
     """An argument is missing, of the wrong type or out of range; raised before any request."""
 
 
-class CredentialsError(BedrockClaudeError):
+class CredentialsError(BedrockClaudeError, _CoreAuthentication):
     """No usable AWS credentials or region could be found; raised before any request."""
 
 
-class APIConnectionError(BedrockClaudeError):
+class APIConnectionError(BedrockClaudeError, _CoreConnection):
     """Bedrock could not be reached, or the connection broke before a response was complete."""
 
-
-class RequestTimeoutError(APIConnectionError, TimeoutError):
-    """Connecting to Bedrock, or waiting for its next bytes, took longer than ``timeout``."""
+    is_retryable = True
 
 
-class APIStatusError(BedrockClaudeError):
+class RequestTimeoutError(APIConnectionError, TimeoutError, _CoreTimeout):
+    """Connecting to Bedrock, or waiting for its next bytes, took longer than ``timeout``.
+
+    Not retried: a read timeout means Bedrock accepted the request and went quiet, and another
+    try would most likely wait just as long again, multiplying the caller's timeout.
+    """
+
+    is_retryable = False
+
+
+class MalformedResponseError(BedrockClaudeError, ValueError, _CoreModelError):
+    """Bedrock (or a proxy in front of it) answered 200 with a body that is not a Claude response.
+
+    Raised for a body that is not JSON (a proxy's HTML page), or JSON of the wrong shape. Not
+    retried: the model may have run (and been billed) already. Carries ``request_id``.
+    """
+
+
+class APIStatusError(BedrockClaudeError, _CoreModelError):
     """Bedrock answered with an error status; ``status_code`` and ``request_id`` say which."""
 
 
-class AuthenticationError(APIStatusError):
+class AuthenticationError(APIStatusError, _CoreAuthentication):
     """The request's signature, security token or API key is missing, invalid or expired."""
 
 
-class AccessDeniedError(APIStatusError):
+class AccessDeniedError(APIStatusError, _CorePermissionDenied):
     """The caller's identity may not invoke this model (IAM, or model access not granted)."""
 
 
-class ValidationError(APIStatusError):
+class ValidationError(APIStatusError, _CoreInvalidRequest):
     """Bedrock or the model rejected the request as invalid."""
 
 
@@ -162,7 +243,15 @@ class OnDemandNotSupportedError(ValidationError):
         """The inference profile id to use instead, where it could be derived."""
 
 
-class ModelNotFoundError(APIStatusError):
+class ContextOverflowError(ValidationError, _CoreContextOverflow):
+    """The prompt (with ``max_tokens``) is longer than the model's context window.
+
+    Bedrock says "Input is too long for requested model."; shorten the prompt or use a model
+    with a longer context.
+    """
+
+
+class ModelNotFoundError(APIStatusError, _CoreNotFound):
     """No model with this id exists in this region, or the id is malformed."""
 
 
@@ -175,32 +264,44 @@ class ModelRetiredError(ModelNotFoundError):
         """A current model id to use instead."""
 
 
-class ThrottlingError(APIStatusError):
+class ThrottlingError(APIStatusError, _CoreRateLimit):
     """Too many requests or tokens per minute; retried with backoff up to ``max_retries``."""
 
-
-class QuotaExceededError(APIStatusError):
-    """A Bedrock service quota is exhausted; not retried."""
+    is_retryable = True
 
 
-class ModelNotReadyError(APIStatusError):
+class QuotaExceededError(APIStatusError, _CoreRateLimit):
+    """A Bedrock service quota is exhausted; not retried (a wait of seconds does not refill it)."""
+
+    is_retryable = False
+
+
+class ModelNotReadyError(APIStatusError, _CoreAPIError):
     """The model is not ready to serve yet; retried with backoff up to ``max_retries``."""
 
+    is_retryable = True
 
-class ModelTimeoutError(APIStatusError, TimeoutError):
+
+class ModelTimeoutError(APIStatusError, TimeoutError, _CoreTimeout):
     """The model took too long to process the request; not retried."""
 
+    is_retryable = False
 
-class ModelError(APIStatusError):
+
+class ModelError(APIStatusError, _CoreAPIError):
     """The model failed while processing the request (``ModelErrorException``, stream errors)."""
+
+    is_retryable = False
 
 
 class ConflictError(APIStatusError):
     """A conflicting operation is in progress."""
 
 
-class ServiceError(APIStatusError):
-    """Bedrock had an internal error; retried with backoff up to ``max_retries``."""
+class ServiceError(APIStatusError, _CoreAPIError):
+    """Bedrock (or a proxy before it) had an internal error; retried up to ``max_retries``."""
+
+    is_retryable = True
 
 
 class ServiceUnavailableError(ServiceError):
@@ -221,7 +322,7 @@ class GuardrailInterventionError(BedrockClaudeError):
         """The guardrail trace (``amazon-bedrock-trace``), when tracing was enabled."""
 
 
-class StreamInterruptedError(BedrockClaudeError):
+class StreamInterruptedError(BedrockClaudeError, _CoreConnection):
     """A stream broke after text had been delivered; the text so far is in ``partial_text``.
 
     Raised for an error frame or a dropped connection mid-stream, and for a stream that ended
@@ -236,211 +337,3 @@ class StreamInterruptedError(BedrockClaudeError):
         """The text received before the stream broke."""
         self.usage = usage
         """What was known of token usage when the stream broke (``None`` if nothing)."""
-
-
-# --- botocore -> ours ------------------------------------------------------------------------
-
-_STATUS_ERRORS: dict[str, tuple[type[APIStatusError], str]] = {
-    # AWS error code (first letter upper-cased: stream frames use lowerCamelCase) -> class, advice
-    "AccessDeniedException": (
-        AccessDeniedError,
-        "Check the IAM policy allows bedrock:InvokeModel on this model and that model access is "
-        "granted in the Bedrock console for this region.",
-    ),
-    "UnrecognizedClientException": (
-        AuthenticationError,
-        "Check the AWS access key id (or API key) and the region.",
-    ),
-    "InvalidSignatureException": (
-        AuthenticationError,
-        "Check the secret access key and that this machine's clock is correct.",
-    ),
-    "IncompleteSignatureException": (
-        AuthenticationError,
-        "The request was not signed properly; check the credentials given to the client.",
-    ),
-    "MissingAuthenticationTokenException": (
-        AuthenticationError,
-        "The request was not signed; configure AWS credentials or an API key.",
-    ),
-    "ExpiredTokenException": (
-        AuthenticationError,
-        "Refresh the temporary credentials (session token) and try again.",
-    ),
-    "InvalidClientTokenId": (AuthenticationError, "Check the AWS access key id."),
-    "ValidationException": (ValidationError, "Fix the request as the message says."),
-    "ResourceNotFoundException": (
-        ModelNotFoundError,
-        "Check the model id and region; list available models with `aws bedrock "
-        "list-foundation-models`.",
-    ),
-    "ThrottlingException": (
-        ThrottlingError,
-        "Slow down, raise max_retries, or request a higher quota.",
-    ),
-    "ServiceQuotaExceededException": (
-        QuotaExceededError,
-        "Request a quota increase in the Service Quotas console.",
-    ),
-    "ModelNotReadyException": (ModelNotReadyError, "Wait and try again."),
-    "ModelTimeoutException": (
-        ModelTimeoutError,
-        "Shorten the prompt or max_tokens, or stream the response.",
-    ),
-    "ModelErrorException": (ModelError, "Try again; if it persists, change the request."),
-    "ModelStreamErrorException": (ModelError, "Try again; if it persists, change the request."),
-    "ConflictException": (ConflictError, "Wait for the other operation to finish and retry."),
-    "InternalServerException": (ServiceError, "Try again later."),
-    "InternalFailure": (ServiceError, "Try again later."),
-    "ServiceUnavailableException": (ServiceUnavailableError, "Try again later."),
-    "ServiceUnavailable": (ServiceUnavailableError, "Try again later."),
-}
-
-_REDACTIONS = (
-    (re.compile(r"(Signature=)[0-9a-fA-F]+"), r"\1<redacted>"),
-    (re.compile(r"(Authorization=)\S+"), r"\1<redacted>"),
-    (re.compile(r"(Credential=)[^/\s,]+"), r"\1<redacted>"),
-    (re.compile(r"(Bearer\s+)\S+", re.IGNORECASE), r"\1<redacted>"),
-    (re.compile(r"(X-Amz-Security-Token=)\S+", re.IGNORECASE), r"\1<redacted>"),
-    (re.compile(r"\bABSK[A-Za-z0-9+/=]{20,}"), "<redacted>"),
-)
-
-_INVALID_MODEL_ID = "model identifier is invalid"
-_END_OF_LIFE = ("end of its life", "marked by provider as legacy")
-_ON_DEMAND = "on-demand throughput isn"
-
-
-def redact(text: str) -> str:
-    """Remove anything secret-looking (signatures, tokens, API keys) from a message."""
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def status_error(
-    code: str,
-    message: str,
-    *,
-    model_id: str | None,
-    status_code: int | None,
-    request_id: str | None,
-    region: str | None = None,
-) -> APIStatusError:
-    """Build our error for an AWS error ``code`` and ``message`` (the one table lookup)."""
-    normalized = code[:1].upper() + code[1:]
-    cls, advice = _STATUS_ERRORS.get(normalized, (APIStatusError, "Check the request and retry."))
-    message = redact(message or "(no message)")
-    lowered = message.lower()
-    facts: dict[str, Any] = {
-        "model_id": model_id,
-        "status_code": status_code,
-        "request_id": request_id,
-        "error_code": code,
-    }
-    if any(marker in lowered for marker in _END_OF_LIFE):
-        replacement = replacement_for(model_id or "")
-        hint = (
-            f"use a current model such as {replacement!r}" if replacement else "use a current model"
-        )
-        return ModelRetiredError(
-            f"Bedrock: {message} This model is retired; {hint}.", replacement=replacement, **facts
-        )
-    if _INVALID_MODEL_ID in lowered:
-        return ModelNotFoundError(
-            f"Bedrock: {message} Check the model id (or inference profile / ARN) and region.",
-            **facts,
-        )
-    if _ON_DEMAND in lowered:
-        suggestion = inference_profile_for(model_id or "", region)
-        hint = (
-            f"use the inference profile id {suggestion!r}"
-            if suggestion
-            else "use an inference profile id (e.g. prefix the id with 'us.', 'eu.' or 'apac.')"
-        )
-        return OnDemandNotSupportedError(
-            f"Bedrock: {message} This model needs an inference profile: {hint}, or pass "
-            "auto_inference_profile=True.",
-            suggested_model_id=suggestion,
-            **facts,
-        )
-    return cls(f"Bedrock: {message} {advice}", **facts)
-
-
-def error_from_exception(
-    exc: BaseException,
-    *,
-    model_id: str | None,
-    request_id: str | None = None,
-    region: str | None = None,
-) -> BedrockClaudeError | None:
-    """Translate a botocore or urllib3 exception into ours; ``None`` if it is not theirs."""
-    # Imported here so the pure layers stay importable and testable without touching botocore.
-    from botocore import exceptions as bce
-    from urllib3 import exceptions as u3e
-
-    if isinstance(exc, BedrockClaudeError):
-        return exc
-    if isinstance(exc, bce.ClientError):
-        error = exc.response.get("Error", {})
-        metadata = exc.response.get("ResponseMetadata", {})
-        return status_error(
-            str(error.get("Code") or "Unknown"),
-            str(error.get("Message") or ""),
-            model_id=model_id,
-            status_code=metadata.get("HTTPStatusCode"),
-            request_id=metadata.get("RequestId") or request_id,
-            region=region,
-        )
-    facts: dict[str, Any] = {"model_id": model_id, "request_id": request_id}
-    if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
-        return CredentialsError(
-            "No AWS credentials found. Pass access_key/secret_key, a profile, or configure "
-            "the default chain (AWS_ACCESS_KEY_ID, ~/.aws/credentials, SSO, an IAM role); "
-            "for an offline try, use the built-in emulator.",
-            **facts,
-        )
-    if isinstance(exc, bce.NoRegionError):
-        return CredentialsError(
-            "No AWS region configured. Pass region=..., or set AWS_REGION / AWS_DEFAULT_REGION.",
-            **facts,
-        )
-    if isinstance(exc, bce.ProfileNotFound):
-        return CredentialsError(
-            f"AWS profile not found: {exc.kwargs.get('profile')!r}. Check ~/.aws/config.", **facts
-        )
-    if isinstance(exc, bce.ConnectTimeoutError | bce.ReadTimeoutError | u3e.TimeoutError):
-        return RequestTimeoutError(
-            f"Timed out waiting for Bedrock ({type(exc).__name__}). Raise `timeout`, or check "
-            "the network path to the endpoint.",
-            **facts,
-        )
-    if isinstance(
-        exc,
-        bce.EndpointConnectionError
-        | bce.ConnectionClosedError
-        | bce.HTTPClientError
-        | u3e.HTTPError
-        | ConnectionError,
-    ):
-        return APIConnectionError(
-            f"Connection to Bedrock failed ({type(exc).__name__}). Check the network, region "
-            "and endpoint_url; transient failures are retried up to max_retries.",
-            **facts,
-        )
-    if isinstance(exc, bce.BotoCoreError):
-        return BedrockClaudeError(f"AWS SDK error: {redact(str(exc))}", **facts)
-    return None
-
-
-@contextmanager
-def map_aws_errors(
-    model_id: str | None, *, request_id: str | None = None, region: str | None = None
-) -> Iterator[None]:
-    """Re-raise botocore and urllib3 errors inside the block as ours, chained ``from`` them."""
-    try:
-        yield
-    except Exception as exc:
-        mapped = error_from_exception(exc, model_id=model_id, request_id=request_id, region=region)
-        if mapped is None or mapped is exc:
-            raise
-        raise mapped from exc

@@ -10,10 +10,9 @@ botocore's logging changes.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 
-from ._errors import redact
+from ._redact import redact, register_secret
 
 __all__ = ["install_redaction", "register_secret"]
 
@@ -30,33 +29,9 @@ _LOGGERS = (
     "botocore.utils",
     "urllib3.connectionpool",
 )
-_HEADER_VALUES = re.compile(
-    r"""(['"]?(?:Authorization|X-Amz-Security-Token)['"]?\s*:\s*b?['"])[^'"]*""", re.IGNORECASE
-)
-_SIGNATURE_LINE = re.compile(r"(Signature:\s*)[0-9a-f]{64}")
-_TOKEN_LINE = re.compile(r"(x-amz-security-token:)\S+", re.IGNORECASE)
 
-_secrets: set[str] = set()
 _lock = threading.Lock()
 _installed = False
-
-
-def register_secret(value: str | None) -> None:
-    """Redact ``value`` wherever it appears in a log line (values under 8 chars are ignored)."""
-    if value and len(value) >= 8:
-        with _lock:
-            _secrets.add(value)
-
-
-def scrub(text: str) -> str:
-    """``text`` with registered secrets and secret-shaped values removed."""
-    for secret in tuple(_secrets):
-        if secret in text:
-            text = text.replace(secret, "<redacted>")
-    text = _HEADER_VALUES.sub(r"\1<redacted>", text)
-    text = _SIGNATURE_LINE.sub(r"\1<redacted>", text)
-    text = _TOKEN_LINE.sub(r"\1<redacted>", text)
-    return redact(text)
 
 
 class _RedactingFilter(logging.Filter):
@@ -65,7 +40,7 @@ class _RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken record: leave it for logging to report
             return True
-        cleaned = scrub(message)
+        cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

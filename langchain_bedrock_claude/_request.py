@@ -14,10 +14,16 @@ from ._errors import (
     BedrockClaudeError,
     GuardrailInterventionError,
     InvalidParameterError,
+    MalformedResponseError,
     OnDemandNotSupportedError,
 )
 from ._formats import ParsedResponse, format_for
-from ._formats._common import GUARDRAIL_CONFIG, GUARDRAIL_INTERVENED, StreamParser
+from ._formats._common import (
+    GUARDRAIL_CONFIG,
+    GUARDRAIL_INTERVENED,
+    StreamParser,
+    response_object,
+)
 from ._models import Completion, CompletionChunk
 from ._params import CompletionParams
 from ._routing import resolve_model
@@ -80,11 +86,21 @@ class PreparedRequest:
         parser: StreamParser = format_for(self.params.api).StreamParser()
         return parser
 
-    def parse_body(self, raw: bytes, headers: Mapping[str, str]) -> ParsedResponse:
-        """Parse an InvokeModel response body of this request's API."""
-        parsed: ParsedResponse = format_for(self.params.api).parse_response(
-            json.loads(raw), headers
-        )
+    def parse_body(
+        self, raw: bytes, headers: Mapping[str, str], request_id: str | None = None
+    ) -> ParsedResponse:
+        """Parse an InvokeModel response body of this request's API.
+
+        Raises:
+            MalformedResponseError: the body is not the API's response (with ``request_id``).
+        """
+        try:
+            parsed: ParsedResponse = format_for(self.params.api).parse_response(
+                response_object(raw), headers
+            )
+        except MalformedResponseError as error:
+            error.model_id, error.request_id, error.status_code = self.model_id, request_id, 200
+            raise
         return parsed
 
 

@@ -6,46 +6,92 @@ that happens: ``max_retries=2`` means at most three requests.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ._errors import (
-    APIConnectionError,
-    BedrockClaudeError,
-    ModelNotReadyError,
-    RequestTimeoutError,
-    ServiceError,
-    ThrottlingError,
-)
+if TYPE_CHECKING:
+    from ._errors import BedrockClaudeError
 
-__all__ = ["DEFAULT_MAX_RETRIES", "RetryPolicy", "should_retry"]
+__all__ = [
+    "DEFAULT_INITIAL_DELAY",
+    "DEFAULT_MAX_DELAY",
+    "DEFAULT_MAX_RETRIES",
+    "RetryPolicy",
+    "should_retry",
+]
 
 DEFAULT_MAX_RETRIES = 2
 """Retries after the first request, as in the Anthropic SDK."""
-
-_RETRYABLE = (ThrottlingError, ModelNotReadyError, ServiceError, APIConnectionError)
-# A read timeout means the service accepted the request and went quiet: another try would most
-# likely wait just as long again, multiplying the caller's timeout. It is reported, not retried.
-_NOT_RETRYABLE = (RequestTimeoutError,)
+DEFAULT_INITIAL_DELAY = 0.5
+"""Seconds before the first retry (before jitter), as in the Anthropic SDK."""
+DEFAULT_MAX_DELAY = 8.0
+"""The longest wait between two tries, in seconds, as in the Anthropic SDK."""
 
 
 def should_retry(error: BedrockClaudeError) -> bool:
-    """Whether ``error`` is transient: throttling, model not ready, 5xx, connection failures."""
-    return isinstance(error, _RETRYABLE) and not isinstance(error, _NOT_RETRYABLE)
+    """Whether ``error`` is transient: throttling, model not ready, 5xx, connection failures.
+
+    Each class says so itself (``is_retryable``, langchain-core's attribute): a read timeout is
+    a connection error that is not retried (see :class:`RequestTimeoutError`).
+    """
+    return error.is_retryable
+
+
+def _invalid(message: str) -> Exception:
+    # Imported when needed: the error tree loads langchain-core (its base classes), and the
+    # command's --help reads DEFAULT_MAX_RETRIES without loading either.
+    from ._errors import InvalidParameterError
+
+    return InvalidParameterError(message)
+
+
+def _check_seconds(name: str, value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise _invalid(
+            f"RetryPolicy's {name!r} must be a finite number of seconds of at least 0 "
+            f"(got {value!r})."
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How many times to retry, and the exponential backoff (with jitter) between tries."""
+    """How many times to retry, and the exponential backoff (with jitter) between tries.
+
+    Every value is checked when the policy is made: a bad one raises
+    :class:`InvalidParameterError` before any request.
+    """
 
     max_retries: int = DEFAULT_MAX_RETRIES
     """Retries after the first request; 0 turns retrying off."""
-    initial_delay: float = 0.5
+    initial_delay: float = DEFAULT_INITIAL_DELAY
     """The wait before the first retry, in seconds (before jitter)."""
-    max_delay: float = 8.0
+    max_delay: float = DEFAULT_MAX_DELAY
     """The longest wait between two tries, in seconds."""
     jitter: Callable[[], float] = random.random
+    """A number in [0, 1) drawn per retry (``random.random``); the wait is at least half the
+    backoff and at most all of it."""
+
+    def __post_init__(self) -> None:
+        retries = self.max_retries
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise _invalid(
+                f"RetryPolicy's 'max_retries' must be an integer of at least 0 (got {retries!r})."
+            )
+        _check_seconds("initial_delay", self.initial_delay)
+        _check_seconds("max_delay", self.max_delay)
+        if not callable(self.jitter):
+            raise _invalid(
+                f"RetryPolicy's 'jitter' must be a callable returning a number in [0, 1) "
+                f"(got {self.jitter!r})."
+            )
 
     def delay(self, error: BedrockClaudeError, attempt: int) -> float | None:
         """Seconds to wait before retry number ``attempt + 1``, or ``None`` not to retry."""

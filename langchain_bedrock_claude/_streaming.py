@@ -26,12 +26,12 @@ from ._errors import (
     APIConnectionError,
     BedrockClaudeError,
     StreamInterruptedError,
-    map_aws_errors,
 )
 from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
 from ._request import PreparedRequest, Tries, check_guardrail, completion_from, final_chunk
 from ._retry import RetryPolicy
+from ._translate import map_aws_errors
 
 __all__ = ["AsyncStream", "Stream", "StreamSession"]
 
@@ -90,8 +90,7 @@ class StreamSession:
             if self._closed.is_set():
                 raise _StreamClosed("the stream was closed", model_id=self.model_id)
             try:
-                with map_aws_errors(self.model_id):
-                    client = self._runtime.get()
+                client = self._runtime.get(self.model_id)
                 with map_aws_errors(self.model_id, region=self._runtime.region):
                     response = client.invoke_model_with_response_stream(
                         **self._request.boto_kwargs()

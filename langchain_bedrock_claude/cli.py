@@ -100,9 +100,9 @@ EXIT_CODES: tuple[ExitCode, ...] = (
 
 def exit_code_for(error: BaseException) -> int:
     """The documented exit status for ``error`` (an error of ours, or botocore's)."""
-    from . import _errors
+    from . import _errors, _translate
 
-    mapped = _errors.error_from_exception(error, model_id=None) or error
+    mapped = _translate.error_from_exception(error, model_id=None) or error
     for entry in EXIT_CODES:
         for name in entry.errors:
             if isinstance(mapped, getattr(_errors, name)):
@@ -448,7 +448,7 @@ def _check_credentials(profile: str | None, region: str | None) -> str:
     """Fail early, in one line, when boto3 can find no credentials or region; say where from."""
     import boto3
 
-    from ._errors import map_aws_errors
+    from ._translate import map_aws_errors
 
     with map_aws_errors(None):
         session = boto3.Session(profile_name=profile)
@@ -643,7 +643,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(error: Exception, out: _Output, *, debug: bool) -> int:
-    from ._errors import BedrockClaudeError, error_from_exception
+    from ._errors import BedrockClaudeError
+    from ._translate import error_from_exception
 
     if debug:
         import traceback

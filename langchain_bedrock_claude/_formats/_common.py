@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from .._errors import MalformedResponseError
 from .._models import Usage
 
 if TYPE_CHECKING:
@@ -20,7 +22,11 @@ __all__ = [
     "ParsedResponse",
     "StreamParser",
     "add_sampling",
+    "expect",
     "guardrail_facts",
+    "malformed",
+    "optional_str",
+    "response_object",
     "stop_reason_with_guardrail",
     "usage_from_headers",
     "usage_from_metrics",
@@ -43,6 +49,63 @@ _HEADER_OUTPUT = "x-amzn-bedrock-output-token-count"
 _HEADER_CACHE_READ = "x-amzn-bedrock-cache-read-input-token-count"
 _HEADER_CACHE_WRITE = "x-amzn-bedrock-cache-write-input-token-count"
 _HEADER_LATENCY = "x-amzn-bedrock-invocation-latency"
+
+
+_SHOWN = 80
+"""Characters of an unreadable body quoted in the error (the whole body can be megabytes)."""
+_T = TypeVar("_T")
+
+
+def _quote(value: object) -> str:
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
+    if len(text) <= _SHOWN:
+        return repr(text)
+    return f"{text[:_SHOWN]!r} (the first {_SHOWN} of {len(text)} characters)"
+
+
+def response_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object a 200 InvokeModel body must be.
+
+    Raises:
+        MalformedResponseError: the body is not JSON (a proxy's HTML page) or not an object.
+    """
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise MalformedResponseError(
+            f"Bedrock answered 200 with a body that is not JSON ({exc}); it starts with "
+            f"{_quote(raw)}. A proxy or gateway between this client and Bedrock may have "
+            "answered instead; check endpoint_url and any HTTP(S)_PROXY setting."
+        ) from exc
+    if not isinstance(body, dict):
+        raise MalformedResponseError(
+            f"Bedrock answered 200 with JSON that is not an object: {_quote(body)}. Check "
+            "endpoint_url and any proxy in between."
+        )
+    return body
+
+
+def malformed(where: str, value: object) -> MalformedResponseError:
+    """The error for a response or event whose ``where`` is missing or of the wrong type."""
+    return MalformedResponseError(
+        f"Bedrock's response has {where} missing or of the wrong type (got {_quote(value)}); "
+        "the answer cannot be read. Check endpoint_url and any proxy in between."
+    )
+
+
+def expect(value: object, kind: type[_T], where: str) -> _T:
+    """``value`` if it is a ``kind``, else raise :func:`malformed` naming ``where``."""
+    if isinstance(value, kind):
+        return value
+    raise malformed(where, value)
+
+
+def optional_str(body: Mapping[str, Any], key: str) -> str | None:
+    """``body[key]``: a string, or absent / ``null``; else raise :func:`malformed`."""
+    value = body.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise malformed(repr(key), value)
 
 
 @dataclass(slots=True)

@@ -14,9 +14,12 @@ from ._common import (
     ParsedResponse,
     add_piece,
     add_sampling,
+    expect,
     guardrail_facts,
     latency_from_headers,
+    malformed,
     metrics_metadata,
+    optional_str,
     stop_reason_with_guardrail,
     usage_from_headers,
     usage_from_metrics,
@@ -77,22 +80,25 @@ def parse_response(body: Mapping[str, Any], headers: Mapping[str, str]) -> Parse
     """A Messages response body (and InvokeModel's headers) -> text, thinking, stop, usage."""
     text: list[str] = []
     thinking: list[str] = []
-    for block in body.get("content") or ():
+    for block in expect(body.get("content") or [], list, "'content'"):
+        block = expect(block, dict, "a 'content' block")
         kind = block.get("type")
         if kind == "text":
-            text.append(block.get("text", ""))
+            text.append(expect(block.get("text", ""), str, "a text block's 'text'"))
         elif kind == "thinking":
-            thinking.append(block.get("thinking", ""))
+            thinking.append(expect(block.get("thinking", ""), str, "a thinking block's 'thinking'"))
     # Bedrock's metering headers are what it bills; the body's usage is the fallback.
-    usage = usage_from_headers(headers) or _usage_from_body(body.get("usage") or {})
+    usage = usage_from_headers(headers) or _usage_from_body(
+        expect(body.get("usage") or {}, dict, "'usage'")
+    )
     guardrail = guardrail_facts(body)
     metadata = {"id": body.get("id"), **latency_from_headers(headers), **guardrail}
     return ParsedResponse(
         text="".join(text),
-        stop_reason=stop_reason_with_guardrail(body.get("stop_reason"), guardrail),
-        stop_sequence=body.get("stop_sequence"),
+        stop_reason=stop_reason_with_guardrail(optional_str(body, "stop_reason"), guardrail),
+        stop_sequence=optional_str(body, "stop_sequence"),
         usage=usage,
-        model=body.get("model"),
+        model=optional_str(body, "model"),
         thinking="".join(thinking),
         metadata=metadata,
     )
@@ -132,27 +138,35 @@ class StreamParser:
         """Take one event; return its ``(text, thinking)`` piece, or ``None``."""
         kind = event.get("type")
         if kind == "content_block_delta":
-            delta = event["delta"]
+            # The per-token path: inline checks (no call) keep it as cheap as it was.
+            delta = event.get("delta")
+            if not isinstance(delta, dict):
+                raise malformed("a content_block_delta's 'delta'", delta)
             delta_kind = delta.get("type")
             if delta_kind == "text_delta":
-                text: str = delta["text"]
+                text = delta.get("text")
+                if not isinstance(text, str):
+                    raise malformed("a text_delta's 'text'", text)
                 add_piece(self.text_parts, text)
                 return text, ""
             if delta_kind == "thinking_delta":
-                thought: str = delta["thinking"]
+                thought = delta.get("thinking")
+                if not isinstance(thought, str):
+                    raise malformed("a thinking_delta's 'thinking'", thought)
                 add_piece(self.thinking_parts, thought)
                 return "", thought
             return None  # tool input, signatures: not text
         if kind == "message_start":
-            message = event.get("message") or {}
-            self.model = message.get("model")
-            self.message_id = message.get("id")
-            self._body_usage = message.get("usage") or {}
+            message = expect(event.get("message") or {}, dict, "message_start's 'message'")
+            self.model = optional_str(message, "model")
+            self.message_id = optional_str(message, "id")
+            self._body_usage = expect(message.get("usage") or {}, dict, "message_start's 'usage'")
         elif kind == "message_delta":
-            delta = event.get("delta") or {}
-            self.stop_reason = delta.get("stop_reason")
-            self.stop_sequence = delta.get("stop_sequence")
-            self.output_tokens = int((event.get("usage") or {}).get("output_tokens") or 0)
+            delta = expect(event.get("delta") or {}, dict, "message_delta's 'delta'")
+            self.stop_reason = optional_str(delta, "stop_reason")
+            self.stop_sequence = optional_str(delta, "stop_sequence")
+            usage = expect(event.get("usage") or {}, dict, "message_delta's 'usage'")
+            self.output_tokens = expect(usage.get("output_tokens") or 0, int, "'output_tokens'")
         elif kind == "message_stop":
             self.done = True
         metrics = event.get(INVOCATION_METRICS)

@@ -14,9 +14,12 @@ from ._common import (
     ParsedResponse,
     add_piece,
     add_sampling,
+    expect,
     guardrail_facts,
     latency_from_headers,
+    malformed,
     metrics_metadata,
+    optional_str,
     stop_reason_with_guardrail,
     usage_from_headers,
     usage_from_metrics,
@@ -39,9 +42,9 @@ def parse_response(body: Mapping[str, Any], headers: Mapping[str, str]) -> Parse
     """A Text Completions response body (and InvokeModel's headers) -> text, stop, usage."""
     guardrail = guardrail_facts(body)
     return ParsedResponse(
-        text=body.get("completion") or "",
-        stop_reason=stop_reason_with_guardrail(body.get("stop_reason"), guardrail),
-        stop_sequence=body.get("stop"),
+        text=expect(body.get("completion") or "", str, "'completion'"),
+        stop_reason=stop_reason_with_guardrail(optional_str(body, "stop_reason"), guardrail),
+        stop_sequence=optional_str(body, "stop"),
         usage=usage_from_headers(headers) or Usage(),
         metadata={**latency_from_headers(headers), **guardrail},
     )
@@ -70,7 +73,9 @@ class StreamParser:
             self._metrics = event.get(INVOCATION_METRICS)
         if GUARDRAIL_ACTION in event or GUARDRAIL_TRACE in event:
             self._guardrail.update(guardrail_facts(event))
-        text: str = event.get("completion") or ""
+        text = event.get("completion") or ""
+        if not isinstance(text, str):
+            raise malformed("a chunk's 'completion'", text)
         if not text:
             return None
         add_piece(self.text_parts, text)

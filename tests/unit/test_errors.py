@@ -15,8 +15,8 @@ from urllib3.exceptions import ProtocolError
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import _errors
-from langchain_bedrock_claude._errors import error_from_exception, map_aws_errors
 from langchain_bedrock_claude._retry import RetryPolicy, should_retry
+from langchain_bedrock_claude._translate import error_from_exception, map_aws_errors
 
 
 def client_error(code, message, status, request_id="req-1"):
