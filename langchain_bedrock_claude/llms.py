@@ -260,7 +260,9 @@ class BedrockClaude(LLM):
             region=self.region_name,
             endpoint_url=self.endpoint_url,
             timeout=self.timeout,
-            max_connections=self.max_connections or DEFAULT_MAX_CONNECTIONS,
+            max_connections=(
+                DEFAULT_MAX_CONNECTIONS if self.max_connections is None else self.max_connections
+            ),
             verify=self.verify,
         )
 

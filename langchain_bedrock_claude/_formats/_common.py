@@ -57,10 +57,11 @@ _T = TypeVar("_T")
 
 
 def _quote(value: object) -> str:
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
+    """``value`` as the error quotes it: a body as text, anything else as its ``repr``."""
+    text = repr(value.decode("utf-8", "replace")) if isinstance(value, bytes) else repr(value)
     if len(text) <= _SHOWN:
-        return repr(text)
-    return f"{text[:_SHOWN]!r} (the first {_SHOWN} of {len(text)} characters)"
+        return text
+    return f"{text[:_SHOWN]} (the first {_SHOWN} of {len(text)} characters)"
 
 
 def response_object(raw: bytes) -> dict[str, Any]:

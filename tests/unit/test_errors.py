@@ -176,7 +176,8 @@ def test_sdk_and_network_errors_never_escape_raw(exc, cls):
     with pytest.raises(cls) as caught, map_aws_errors("m", request_id="r-9"):
         raise exc
     assert caught.value.__cause__ is exc
-    assert caught.value.request_id in ("r-9", None)
+    assert caught.value.request_id == "r-9"
+    assert caught.value.model_id == "m"
 
 
 def test_foreign_errors_pass_through_untouched():
@@ -236,3 +237,32 @@ def test_backoff_is_exponential_with_jitter_and_capped_and_counts_retries():
     assert [high.delay(error, n) for n in range(4)] == [1.0, 2.0, 4.0, 5.0]
     assert RetryPolicy(max_retries=2).delay(error, 2) is None
     assert RetryPolicy(max_retries=0).delay(error, 0) is None
+
+
+def test_backoff_defaults():
+    policy = RetryPolicy()
+    assert (policy.max_retries, policy.initial_delay, policy.max_delay) == (2, 0.5, 8.0)
+    full = RetryPolicy(max_retries=10, jitter=lambda: 1.0)
+    error = pkg.ThrottlingError("x")
+    assert [full.delay(error, n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"initial_delay": -1}, "'initial_delay' must be a finite number of seconds of at least 0"),
+        ({"initial_delay": float("nan")}, "'initial_delay' must be a finite number"),
+        ({"initial_delay": float("inf")}, "'initial_delay' must be a finite number"),
+        ({"max_delay": float("nan")}, "'max_delay' must be a finite number"),
+        ({"max_delay": -0.5}, "'max_delay' must be a finite number"),
+        ({"max_delay": "8"}, "'max_delay' must be a finite number"),
+        ({"max_retries": -1}, "'max_retries' must be an integer of at least 0 (got -1)"),
+        ({"max_retries": float("inf")}, "'max_retries' must be an integer of at least 0"),
+        ({"max_retries": True}, "'max_retries' must be an integer of at least 0"),
+        ({"jitter": 0.5}, "'jitter' must be a callable"),
+    ],
+)
+def test_retry_policy_values_are_checked_when_it_is_made(kwargs, message):
+    with pytest.raises(pkg.InvalidParameterError) as caught:
+        RetryPolicy(**kwargs)
+    assert message in str(caught.value)

@@ -1,0 +1,123 @@
+"""What a user sees when Bedrock (or something in front of it) answers badly: the emulator on
+loopback sends the answers, both twins read them."""
+
+from __future__ import annotations
+
+import pickle
+import traceback
+
+import pytest
+
+import langchain_bedrock_claude as pkg
+from langchain_bedrock_claude.testing import BedrockEmulator
+
+from .conftest import CREDENTIALS, SONNET_45
+
+HTML = {"Content-Type": "text/html"}
+JSON = {"Content-Type": "application/json", "x-amzn-RequestId": "rid-raw"}
+
+# Answers whose error type is unknown or absent: the HTTP status decides, so each is retried
+# like the known codes and raised as the class of its status.
+UNKNOWN_TYPE = {
+    "500 InternalError": (
+        lambda emu, n: emu.fail_next("InternalError", 500, "boom", times=n),
+        pkg.ServiceError,
+    ),
+    "429 TooManyRequestsException": (
+        lambda emu, n: emu.fail_next("TooManyRequestsException", 429, "slow down", times=n),
+        pkg.ThrottlingError,
+    ),
+    "502 proxy HTML page": (
+        lambda emu, n: emu.reply_raw(502, HTML, b"<html>502 Bad Gateway</html>", times=n),
+        pkg.ServiceError,
+    ),
+    "503 without an error type": (
+        lambda emu, n: emu.reply_raw(503, JSON, b'{"message": "down"}', times=n),
+        pkg.ServiceUnavailableError,
+    ),
+    "504 proxy HTML page": (
+        lambda emu, n: emu.reply_raw(504, HTML, b"<html>Gateway Timeout</html>", times=n),
+        pkg.ServiceError,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNKNOWN_TYPE))
+def test_an_unknown_or_absent_error_type_is_retried_by_its_status(twin, emu, case):
+    fail, _ = UNKNOWN_TYPE[case]
+    fail(emu, 2)
+    completion = twin.create(prompt="Hi")
+    assert completion.completion
+    assert len(emu.requests) == 3
+
+
+@pytest.mark.parametrize("case", list(UNKNOWN_TYPE))
+def test_an_unknown_or_absent_error_type_is_raised_as_the_class_of_its_status(twin, emu, case):
+    fail, cls = UNKNOWN_TYPE[case]
+    fail(emu, 3)
+    with pytest.raises(pkg.APIStatusError) as caught:
+        twin.create(prompt="Hi")
+    assert type(caught.value) is cls
+    assert caught.value.model_id == SONNET_45
+    assert len(emu.requests) == 3  # max_retries=2: three requests, then the error
+
+
+def test_a_stream_is_retried_by_status_too(twin, emu):
+    emu.reply_raw(502, HTML, b"<html>502 Bad Gateway</html>", times=2)
+    stream, pieces = twin.stream(prompt="Hi")
+    assert "".join(piece.completion for piece in pieces)
+    assert len(emu.requests) == 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html><body>Sign in to the corporate proxy</body></html>", b"[]", b'{"content": "text"}'],
+    ids=["html", "list", "content-string"],
+)
+def test_a_malformed_200_body_is_a_typed_error_with_the_request_id(twin, emu, body):
+    emu.reply_raw(200, JSON, body)
+    with pytest.raises(pkg.BedrockClaudeError) as caught:  # not a raw JSONDecodeError
+        twin.create(prompt="Hi")
+    error = caught.value
+    assert type(error).__name__ == "MalformedResponseError"
+    assert (error.request_id, error.model_id, error.status_code) == ("rid-raw", SONNET_45, 200)
+    assert "request_id=rid-raw" in str(error)
+    assert len(emu.requests) == 1  # a 200: the model may have run, so it is not sent again
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_errors_while_building_the_client_carry_the_model_id(make_twin, kind):
+    twin = make_twin(kind, region=None)  # the test environment has no AWS_REGION
+    with pytest.raises(pkg.CredentialsError) as caught:
+        twin.create(prompt="Hi")
+    assert caught.value.model_id == SONNET_45
+    assert "No AWS region configured" in str(caught.value)
+
+
+SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLEECHOEDTOKEN0123456789"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_secrets_a_server_echoes_never_reach_the_error(make_twin, emu: BedrockEmulator, kind):
+    twin = make_twin(kind, session_token=SESSION_TOKEN)
+    secret = CREDENTIALS["secret_key"]
+    emu.fail_next(
+        "UnrecognizedClientException",
+        403,
+        f"The security token {SESSION_TOKEN} signed with {secret} is invalid.",
+    )
+    with pytest.raises(pkg.AuthenticationError) as caught:
+        twin.create(prompt="Hi")
+    error = caught.value
+    shown = [
+        str(error),
+        repr(error),
+        pickle.dumps(error).decode("latin-1"),
+        "".join(traceback.format_exception(error)),
+        str(error.__cause__),
+        pickle.dumps(error.__cause__).decode("latin-1"),
+    ]
+    for text in shown:
+        assert SESSION_TOKEN not in text
+        assert secret not in text
+    assert "The security token <redacted> signed with <redacted> is invalid." in str(error)
