@@ -6,7 +6,6 @@ first use, since resolving credentials may call the network (SSO, instance metad
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import threading
@@ -86,8 +85,7 @@ class ClientSettings:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or not 0 < value <= MAX_TIMEOUT
+                or not 0 < value <= MAX_TIMEOUT  # also false for nan
             ):
                 raise InvalidParameterError(
                     "'timeout' must be a positive number of seconds, at most "

@@ -9,6 +9,7 @@ import traceback
 import pytest
 
 import langchain_bedrock_claude as pkg
+from langchain_bedrock_claude import RetryPolicy
 from langchain_bedrock_claude.testing import BedrockEmulator
 
 from .conftest import CREDENTIALS, SONNET_45
@@ -64,7 +65,7 @@ def test_an_unknown_or_absent_error_type_is_raised_as_the_class_of_its_status(tw
 
 def test_a_stream_is_retried_by_status_too(twin, emu):
     emu.reply_raw(502, HTML, b"<html>502 Bad Gateway</html>", times=2)
-    stream, pieces = twin.stream(prompt="Hi")
+    _, pieces = twin.stream(prompt="Hi")
     assert "".join(piece.completion for piece in pieces)
     assert len(emu.requests) == 3
 
@@ -85,11 +86,12 @@ def test_a_malformed_200_body_is_a_typed_error_with_the_request_id(twin, emu, bo
     assert len(emu.requests) == 1  # a 200: the model may have run, so it is not sent again
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
 @pytest.mark.parametrize("kind", ["sync", "async"])
-def test_errors_while_building_the_client_carry_the_model_id(make_twin, kind):
+def test_errors_while_building_the_client_carry_the_model_id(make_twin, kind, stream):
     twin = make_twin(kind, region=None)  # the test environment has no AWS_REGION
     with pytest.raises(pkg.CredentialsError) as caught:
-        twin.create(prompt="Hi")
+        twin.stream(prompt="Hi") if stream else twin.create(prompt="Hi")
     assert caught.value.model_id == SONNET_45
     assert "No AWS region configured" in str(caught.value)
 
@@ -121,3 +123,17 @@ def test_secrets_a_server_echoes_never_reach_the_error(make_twin, emu: BedrockEm
         assert SESSION_TOKEN not in text
         assert secret not in text
     assert "The security token <redacted> signed with <redacted> is invalid." in str(error)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_reroute_to_the_inference_profile_is_not_a_retry(make_twin, emu, kind, stream):
+    emu.require_inference_profile = True
+    bare = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    twin = make_twin(kind, auto_inference_profile=True, retry_policy=RetryPolicy(max_retries=0))
+    if stream:
+        _, pieces = twin.stream(model=bare)
+        assert pieces[-1].model_id == "us." + bare
+    else:
+        assert twin.create(model=bare).model_id == "us." + bare
+    assert [request.model_id for request in emu.requests] == [bare, "us." + bare]

@@ -1,4 +1,6 @@
 import pickle
+import re
+from pathlib import Path
 
 import botocore.session
 import pytest
@@ -227,6 +229,7 @@ def test_secret_looking_text_in_aws_messages_is_redacted():
 )
 def test_which_errors_are_retried(error, retried):
     assert should_retry(error) is retried
+    assert error.is_retryable is retried  # what langchain-core's middleware reads
 
 
 def test_backoff_is_exponential_with_jitter_and_capped_and_counts_retries():
@@ -266,3 +269,11 @@ def test_retry_policy_values_are_checked_when_it_is_made(kwargs, message):
     with pytest.raises(pkg.InvalidParameterError) as caught:
         RetryPolicy(**kwargs)
     assert message in str(caught.value)
+
+
+def test_the_readme_draws_the_same_error_tree_as_the_module():
+    tree = _errors.__doc__.split("```\n", 1)[1].split("```", 1)[0]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"```\n{tree}```" in readme.split("## Errors", 1)[1]
+    drawn = {re.search(r"\w+Error", line)[0] for line in tree.splitlines()}
+    assert drawn == {name for name in _errors.__all__ if name.endswith("Error")}

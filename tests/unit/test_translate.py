@@ -274,8 +274,6 @@ def test_our_errors_are_langchain_cores_errors(ours, theirs):
     error = ours("x", request_id="r-1")
     assert isinstance(error, theirs)
     assert error.request_id == "r-1"
-    # langchain-core's is_retryable tells what our own policy does.
-    assert error.is_retryable is should_retry(error)
 
 
 def test_parameter_errors_stay_value_errors_and_outside_langchain_cores_model_errors():
