@@ -44,7 +44,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "_request.py": ("tests/unit", "tests/integration/test_client.py"),
     "_retry.py": ("tests/unit", "tests/integration/test_reliability.py"),
     "_errors.py": ("tests/unit", "tests/integration/test_client.py"),
-    "_translate.py": ("tests/unit", "tests/integration/test_client.py"),
+    "_translate.py": (
+        "tests/unit",
+        "tests/integration/test_client.py",
+        "tests/integration/test_error_translation.py",
+    ),
     "_events.py": ("tests/unit", "tests/integration/test_client.py"),
     "_formats/_common.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),
     "_formats/messages.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),

@@ -3,15 +3,13 @@ loopback sends the answers, both twins read them."""
 
 from __future__ import annotations
 
-import pickle
-import traceback
-
 import pytest
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import RetryPolicy
 from langchain_bedrock_claude.testing import BedrockEmulator
 
+from ..exposure import everything_shown
 from .conftest import CREDENTIALS, SONNET_45
 
 HTML = {"Content-Type": "text/html"}
@@ -111,15 +109,8 @@ def test_secrets_a_server_echoes_never_reach_the_error(make_twin, emu: BedrockEm
     with pytest.raises(pkg.AuthenticationError) as caught:
         twin.create(prompt="Hi")
     error = caught.value
-    shown = [
-        str(error),
-        repr(error),
-        pickle.dumps(error).decode("latin-1"),
-        "".join(traceback.format_exception(error)),
-        str(error.__cause__),
-        pickle.dumps(error.__cause__).decode("latin-1"),
-    ]
-    for text in shown:
+    assert error.__cause__ is not None
+    for text in everything_shown(error):
         assert SESSION_TOKEN not in text
         assert secret not in text
     assert "The security token <redacted> signed with <redacted> is invalid." in str(error)

@@ -1,9 +1,7 @@
 """Foreign errors -> ours: the code table, the status fallback, the exception table, redaction."""
 
-import pickle
 import subprocess
 import sys
-import traceback
 
 import botocore.session
 import pytest
@@ -26,6 +24,8 @@ from langchain_bedrock_claude._redact import register_secret
 from langchain_bedrock_claude._regions import with_geo_of
 from langchain_bedrock_claude._retry import should_retry
 from langchain_bedrock_claude._translate import error_from_exception, map_aws_errors
+
+from ..exposure import everything_shown
 
 # Every code _translate knows, and the class it must become (whatever the HTTP status).
 CODE_TO_CLASS = {
@@ -223,16 +223,8 @@ def test_secrets_echoed_in_aws_messages_never_reach_str_repr_pickle_or_traceback
     with pytest.raises(pkg.AuthenticationError) as caught, map_aws_errors("m"):
         raise original
     error = caught.value
-    texts = [
-        str(error),
-        repr(error),
-        pickle.dumps(error).decode("latin-1"),
-        "".join(traceback.format_exception(error)),
-        str(error.__cause__),
-        repr(error.__cause__),
-        pickle.dumps(error.__cause__).decode("latin-1"),
-    ]
-    for text in texts:
+    assert error.__cause__ is original
+    for text in everything_shown(error):
         assert SESSION_TOKEN not in text
         assert API_KEY not in text
     assert "The security token <redacted> is invalid" in str(error)
