@@ -82,8 +82,8 @@ else:
     def _core(name: str) -> type[Exception]:
         """langchain-core's error class ``name``, or a stand-in where this version lacks it.
 
-        The provider-agnostic errors arrived in langchain-core 1.x; the floor is 0.3.30. A
-        stand-in is an empty class of its own, so a class may have two of them as bases.
+        The provider-agnostic errors are recent (the 1.x line; this package accepts 0.3.30 and
+        later). A stand-in is an empty class of its own, so a class may have two as bases.
         """
         try:
             from langchain_core import exceptions

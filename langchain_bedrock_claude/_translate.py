@@ -142,9 +142,11 @@ _UNKNOWN = (APIStatusError, "Check the request and retry.")
 _INVALID_MODEL_ID = "model identifier is invalid"
 _END_OF_LIFE = ("end of its life", "marked by provider as legacy")
 _ON_DEMAND = "on-demand throughput isn"
-# "Input is too long for requested model." (Bedrock, recorded: recordings/pydantic-ai/
-# test_context_window_exceeded[bedrock_claude].yaml); "prompt is too long: 215000 tokens >
-# 200000 maximum" is the Anthropic API's wording of the same limit.
+# Bedrock's two wordings of a prompt over the context window, both as a ValidationException:
+# "The model returned the following errors: Input is too long for requested model." (recorded:
+# recordings/pydantic-ai/test_context_window_exceeded[bedrock_claude].yaml) and "The model
+# returned the following errors: prompt is too long: 200049 tokens > 200000 maximum" (quoted
+# with its request id in github.com/daisuke-awaji/moca/issues/254).
 _CONTEXT_OVERFLOW = ("input is too long", "prompt is too long")
 
 

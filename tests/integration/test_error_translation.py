@@ -4,6 +4,7 @@ loopback sends the answers, both twins read them."""
 from __future__ import annotations
 
 import pytest
+from langchain_core import exceptions as core
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import RetryPolicy
@@ -128,3 +129,25 @@ def test_a_reroute_to_the_inference_profile_is_not_a_retry(make_twin, emu, kind,
     else:
         assert twin.create(model=bare).model_id == "us." + bare
     assert [request.model_id for request in emu.requests] == [bare, "us." + bare]
+
+
+TOO_LONG = "The model returned the following errors: Input is too long for requested model."
+
+
+def test_a_prompt_over_the_context_window_is_langchain_cores_context_overflow(twin, emu):
+    emu.fail_next("ValidationException", 400, TOO_LONG)
+    with pytest.raises(core.ContextOverflowError) as caught:
+        twin.create(prompt="Hi")
+    assert type(caught.value) is pkg.ContextOverflowError
+    assert len(emu.requests) == 1
+
+
+def test_the_llm_raises_langchain_cores_errors_for_middleware_to_catch(llm_factory, emu):
+    llm = llm_factory(max_retries=0)
+    emu.throttle()
+    with pytest.raises(core.ModelRateLimitError) as caught:
+        llm.invoke("Hi")
+    assert caught.value.is_retryable
+    emu.fail_next("ValidationException", 400, TOO_LONG)
+    with pytest.raises(core.ContextOverflowError):
+        llm.invoke("Hi")

@@ -2,7 +2,6 @@ import pickle
 import re
 from pathlib import Path
 
-import botocore.session
 import pytest
 from botocore.exceptions import (
     ClientError,
@@ -29,20 +28,6 @@ def client_error(code, message, status, request_id="req-1"):
         },
         "InvokeModel",
     )
-
-
-def test_every_error_shape_in_botocores_service_model_has_a_specific_mapping():
-    model = botocore.session.get_session().get_service_model("bedrock-runtime")
-    codes = {shape.name for shape in model.error_shapes}
-    stream_events = model.operation_model("InvokeModelWithResponseStream").output_shape.members[
-        "body"
-    ]
-    codes |= {name for name in stream_events.members if name != "chunk"}
-    assert "ThrottlingException" in codes and "modelStreamErrorException" in codes
-    for code in codes:
-        error = error_from_exception(client_error(code, "x", 400), model_id="m")
-        assert type(error) is not _errors.APIStatusError, f"{code} has no specific class"
-        assert error.error_code == code
 
 
 @pytest.mark.parametrize(
