@@ -14,7 +14,10 @@ the client (and boto3, botocore, the Anthropic SDK) against Bedrock's real wire 
 Bedrock API keys (bearer tokens) need HTTPS: ``BedrockEmulator(tls=True)`` serves it with
 a test-only certificate; pass ``verify=emu.ca_bundle`` to boto3. Guardrails
 (``emu.add_guardrail``), service tiers, request metadata, thinking rules and prompt
-caching behave as Bedrock's do.
+caching behave as Bedrock's do, and so do tools: scripted tool calls
+(``emu.reply(Reply(tool_calls=[ToolCall("get_weather", {"city": "Paris"})]))``), synthetic
+calls valid against the tool's schema when ``tool_choice`` forces one, and Bedrock's checks of
+``tools``, ``tool_choice``, ``tool_use``/``tool_result`` pairing, images and documents.
 
 In pytest, use the ``bedrock_emulator`` fixture (see :mod:`.pytest_plugin`); from a
 shell, ``python -m langchain_bedrock_claude.testing --port 8000`` (``--tls``).
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
     from ._errors import BedrockError
     from ._guardrails import Guardrail
     from ._request import AuthScheme, EmulatedRequest, Headers
-    from ._script import Reply, Responder, StreamMode
+    from ._script import Reply, Responder, StreamMode, ToolCall
 
 # Public name -> the module defining it. Imported on first use, so that loading the
 # pytest plugin (at every pytest start-up) doesn't import the emulator.
@@ -45,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "Reply": "._script",
     "Responder": "._script",
     "StreamMode": "._script",
+    "ToolCall": "._script",
 }
 
 
@@ -61,4 +65,5 @@ __all__ = [
     "Reply",
     "Responder",
     "StreamMode",
+    "ToolCall",
 ]

@@ -6,6 +6,7 @@ Text, thinking, usage, prompt caching and the guardrail's verdict. No I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import _wire
 from ._cache import CacheUse, PromptCache, cache_prefix
@@ -21,6 +22,7 @@ from ._generate import (
 from ._guardrails import GuardrailCall, screen_input, screen_output
 from ._request import EmulatedRequest
 from ._script import Reply
+from ._tools import ToolUse, plan_tool_uses
 from ._validation import Invocation
 
 
@@ -63,9 +65,15 @@ def build_completion(
                 stop_reason="end_turn",
                 guardrail=blocked.outcome,
             )
+    plan = plan_tool_uses(invocation.body, reply) if invocation.api == "messages" else None
+    if plan is not None:
+        reply = replace(reply, text=plan.text)
     generation, thinking = _generate(invocation, reply, prompt)
     stop_reason = generation.stop_reason
-    if reply.stop_reason is not None and stop_reason == "end_turn":
+    uses = _fitting_uses(plan.uses, invocation, generation, thinking) if plan else ()
+    if plan is not None and stop_reason == "end_turn":
+        stop_reason = "tool_use" if len(uses) == len(plan.uses) else "max_tokens"
+    if reply.stop_reason is not None and stop_reason in ("end_turn", "tool_use"):
         stop_reason = reply.stop_reason
     outcome = None
     if guardrail is not None:
@@ -89,7 +97,27 @@ def build_completion(
         cache=cache_use,
         stop_reason=stop_reason,
         guardrail=outcome,
+        tool_uses=uses,
     )
+
+
+def _fitting_uses(
+    uses: tuple[ToolUse, ...],
+    invocation: Invocation,
+    generation: Generation,
+    thinking: tuple[str, ...] | None,
+) -> tuple[ToolUse, ...]:
+    """The calls that fit in ``max_tokens`` after the text (none when the text was cut)."""
+    if generation.stop_reason != "end_turn":
+        return ()
+    left = invocation.max_tokens - len(thinking or ()) - generation.output_tokens
+    fitting = []
+    for use in uses:
+        left -= use.output_tokens
+        if left < 0:
+            break
+        fitting.append(use)
+    return tuple(fitting)
 
 
 def _generate(

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._media import media_tokens
+from ._tools import tool_prompt_tokens
+
 _TOKEN = re.compile(r"\s*(?:\w+|[^\w\s])|\s+")
 
 _WORDS = tuple(
@@ -95,7 +98,7 @@ def input_tokens(body: Any) -> int:
     if isinstance(body.get("prompt"), str):
         return count_text_tokens(body["prompt"])
     total = _REQUEST_OVERHEAD_TOKENS + _count_content(body.get("system"))
-    total += _count_content(body.get("tools"))
+    total += _count_content(body.get("tools")) + tool_prompt_tokens(body)
     for message in body.get("messages") or ():
         total += MESSAGE_OVERHEAD_TOKENS
         if isinstance(message, dict):
@@ -118,6 +121,9 @@ def count_block_tokens(block: Any) -> int:
     if isinstance(block, str):
         return count_text_tokens(block)
     if isinstance(block, dict):
+        media = media_tokens(block, count_text_tokens)  # images by their pixels (``_media``)
+        if media is not None:
+            return media
         if isinstance(block.get("text"), str):
             return count_text_tokens(block["text"])
         if "content" in block:

@@ -10,6 +10,11 @@ Two FIFO queues, both thread-safe:
   whatever it is; a scripted reply is used by the next valid invoke or stream request
   (a request a fault answered doesn't consume it, so ``throttle(2)`` then ``reply("x")``
   gives two throttles and then "x" to the retry).
+
+A scripted reply can call tools (see :class:`ToolCall`)::
+
+    emu.reply(Reply(text="Let me check.", tool_calls=[ToolCall("get_weather", {"city": "Paris"})]))
+    emu.reply(Reply(tool_calls=[ToolCall("get_weather"), ToolCall("get_time")]))  # inputs generated
 """
 
 from __future__ import annotations
@@ -17,10 +22,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from ._errors import BedrockError
 from ._request import EmulatedRequest
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One ``tool_use`` block of a scripted reply.
+
+    ``ToolCall("get_weather", {"city": "Paris"})`` answers exactly that input;
+    ``ToolCall("get_weather")`` generates an input valid against the schema of the request's
+    tool of that name (``{}`` when the request has no such tool).
+    """
+
+    name: str
+    """The tool's name, as the model would call it (not checked against the request)."""
+    input: Mapping[str, Any] | None = None
+    """The call's input; ``None`` to generate one from the tool's ``input_schema``."""
+    id: str | None = None
+    """The ``tool_use`` id; ``None`` for a fresh ``toolu_bdrk_…`` id."""
 
 
 @dataclass(frozen=True)
@@ -28,11 +50,17 @@ class Reply:
     """What the emulated model answers.
 
     ``text`` as a ``str`` is split into word-ish tokens (one stream event each); a
-    sequence of strings gives the exact token pieces.
+    sequence of strings gives the exact token pieces. With ``tool_calls`` the answer is
+    the text (if any) followed by one ``tool_use`` block per call, and ``stop_reason``
+    ``tool_use``; streamed, each call is a ``content_block_start`` and several
+    ``input_json_delta`` events, as Bedrock sends them.
     """
 
     text: str | Sequence[str] | None = None
-    """The answer; ``None`` for the emulator's deterministic default text."""
+    """The answer; ``None`` for the emulator's deterministic default text (no text at all
+    when the reply has ``tool_calls``)."""
+    tool_calls: Sequence[ToolCall] = ()
+    """Tool calls after the text, in order (several make a parallel tool call)."""
     thinking: str | Sequence[str] | None = None
     """The thinking text, used when the request enables thinking (else generated)."""
     stop_reason: str | None = None

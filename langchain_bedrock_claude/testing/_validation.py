@@ -33,6 +33,7 @@ from ._errors import (
     validation_error,
 )
 from ._generate import MESSAGE_OVERHEAD_TOKENS, count_text_tokens, input_tokens
+from ._media import check_media
 from ._request import (
     PERFORMANCE_CONFIG_LATENCY_HEADER,
     REQUEST_METADATA_HEADER,
@@ -43,6 +44,7 @@ from ._request import (
     split_authorization,
 )
 from ._thinking import check_thinking
+from ._tools import check_tool_request
 
 _VERSION = re.compile(r"(?:bedrock-)?\d{4}-\d{2}-\d{2}")
 """``bedrock-2023-05-31``, or the dated API version newer Anthropic SDKs send."""
@@ -315,6 +317,8 @@ def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
             "top_p": float,
             "top_k": int,
             "stop_sequences": list,
+            "tools": list,
+            "tool_choice": dict,
         },
     )
     if problems:
@@ -330,7 +334,7 @@ def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
         )
     _check_messages(body["messages"])
     _check_tools(body.get("tools"))
-    return Invocation(
+    invocation = Invocation(
         api="messages",
         spec=spec,
         body=body,
@@ -338,6 +342,9 @@ def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
         stop_sequences=_stop_sequences(body),
         thinking_budget=check_thinking(spec, body, max_tokens),
     )
+    check_tool_request(body)  # tools, tool_choice, tool_use/tool_result pairing (``_tools``)
+    check_media(body["messages"])  # image and document blocks (``_media``)
+    return invocation
 
 
 def _text_completions(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
@@ -370,7 +377,13 @@ def _text_completions(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
     )
 
 
-_JSON_TYPE_NAMES = {int: "Integer", float: "Number", str: "String", list: "JSONArray"}
+_JSON_TYPE_NAMES = {
+    int: "Integer",
+    float: "Number",
+    str: "String",
+    list: "JSONArray",
+    dict: "JSONObject",
+}
 
 
 def json_type(value: Any) -> str:

@@ -16,6 +16,7 @@ from ._cache import CacheUse
 from ._catalog import ModelSpec, Style
 from ._generate import Generation
 from ._guardrails import ACTION_KEY, GuardrailOutcome
+from ._tools import ToolUse, tool_use_block, tool_use_events
 from ._validation import Api
 
 LEGACY_DEFAULT_STOP = "\n\nHuman:"
@@ -60,11 +61,14 @@ class Completion:
     """The reported stop reason (Messages naming)."""
     guardrail: GuardrailOutcome | None = None
     """What a guardrail the request applied reports, if it applied one."""
+    tool_uses: tuple[ToolUse, ...] = ()
+    """``tool_use`` blocks after the text (``_tools``)."""
 
     @property
     def output_tokens(self) -> int:
-        """Thinking plus text tokens."""
-        return len(self.thinking or ()) + self.generation.output_tokens
+        """Thinking, text and tool-call tokens."""
+        tools = sum(use.output_tokens for use in self.tool_uses)
+        return len(self.thinking or ()) + self.generation.output_tokens + tools
 
 
 # -- usage and metrics ---------------------------------------------------------------
@@ -147,11 +151,16 @@ def _content(c: Completion) -> list[dict[str, Any]]:
         )
     if _has_text_block(c):
         blocks.append({"type": "text", "text": c.generation.text})
-    return blocks
+    return blocks + [tool_use_block(use) for use in c.tool_uses]
 
 
 def _has_text_block(c: Completion) -> bool:
-    """Whether the answer has a text block (not when thinking used up ``max_tokens``)."""
+    """Whether the answer has a text block.
+
+    Not when thinking used up ``max_tokens``, nor when tool calls come without text.
+    """
+    if c.tool_uses and not c.generation.pieces:
+        return False
     return (
         c.thinking is None
         or c.generation.output_tokens != 0
@@ -204,6 +213,10 @@ def messages_events(c: Completion) -> list[bytes]:
         )
         events += [_delta(index, "text_delta", "text", p) for p in c.generation.pieces if p]
         events.append(b'{"type":"content_block_stop","index":%d}' % index)
+        index += 1
+    for use in c.tool_uses:
+        events += tool_use_events(index, use)
+        index += 1
     events.append(
         _dumps(
             {
