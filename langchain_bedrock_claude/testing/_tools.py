@@ -545,9 +545,9 @@ class _Generator:
         high = schema.get("maximum")
         if isinstance(schema.get("exclusiveMaximum"), int | float):
             high = schema["exclusiveMaximum"] - step
-        value: float = 1 + variant
+        value: float = 1 + variant  # ``variant`` keeps array items distinct
         if low is not None and value < low:
-            value = low
+            value = low + variant * step
         if high is not None and value > high:
             value = high if low is None else max(low, high)
         multiple = schema.get("multipleOf")
