@@ -47,6 +47,7 @@ def test_public_api() -> None:
         "Reply",
         "Responder",
         "StreamMode",
+        "ToolCall",
     ]
 
 
