@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 
 class Color(str, Enum):
@@ -33,7 +35,35 @@ class Person(BaseModel):
     ratio: float = Field(multiple_of=0.25, gt=3)
 
 
+class Joke(TypedDict):
+    """A joke, as a TypedDict the way LangChain's standard tests declare it."""
+
+    setup: Annotated[str, ..., "The question of the joke"]
+    punchline: Annotated[str, ..., "The answer"]
+    rating: Annotated[int | None, None, "How funny, from 1 to 10"]
+
+
+def greet(name: str, times: int = 2, loud: bool = False) -> str:
+    """Greet someone.
+
+    Args:
+        name: Who.
+        times: How often.
+        loud: Whether to shout.
+    """
+    return name * times
+
+
+def _langchain(schema: Any) -> dict[str, Any]:
+    """The JSON schema LangChain sends for ``schema`` (what ``bind_tools`` converts to)."""
+    parameters: dict[str, Any] = convert_to_openai_tool(schema)["function"]["parameters"]
+    return parameters
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
+    "langchain_typeddict": _langchain(Joke),
+    "langchain_function": _langchain(greet),
+    "langchain_pydantic": _langchain(Person),
     "empty": {"type": "object", "properties": {}},
     "magic_function": {
         "type": "object",

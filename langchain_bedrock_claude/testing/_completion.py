@@ -22,7 +22,7 @@ from ._generate import (
 from ._guardrails import GuardrailCall, screen_input, screen_output
 from ._request import EmulatedRequest
 from ._script import Reply
-from ._tools import ToolUse, plan_tool_uses
+from ._tools import ToolUse, json_output_text, plan_tool_uses
 from ._validation import Invocation
 
 
@@ -68,6 +68,8 @@ def build_completion(
     plan = plan_tool_uses(invocation.body, reply) if invocation.api == "messages" else None
     if plan is not None:
         reply = replace(reply, text=plan.text)
+    elif reply.text is None and invocation.api == "messages":
+        reply = replace(reply, text=json_output_text(invocation.body))  # structured output
     generation, thinking = _generate(invocation, reply, prompt)
     stop_reason = generation.stop_reason
     uses = _fitting_uses(plan.uses, invocation, generation, thinking) if plan else ()

@@ -19,7 +19,11 @@ Three jobs, all pure:
     ``"I'll use the <name> tool."`` and calls it, one tool per turn, in the order the text
     names them; otherwise (e.g. after the last ``tool_result``) it answers with text. So an
     agent loop asked to "use tool_a, then tool_b" makes two calls and then finishes;
-  - ``none``: text only.
+  - ``none``: text only;
+  - no call, and the body asks for JSON output (``output_config.format`` ``json_schema``,
+    Bedrock's structured outputs for Claude on InvokeModel, AWS user guide "Get validated
+    JSON results from models"): the text is a JSON object valid against that schema
+    (:func:`json_output_text`).
 
   A synthetic call's input is valid against the tool's ``input_schema``
   (:func:`example_input`). Arguments the user text writes as a call, e.g.
@@ -312,6 +316,20 @@ def plan_tool_uses(body: Mapping[str, Any], reply: Reply) -> ToolPlan | None:
     use = ToolUse(new_tool_use_id(), name, _synthetic_input(tools[name], name, request))
     text: str | Sequence[str] = () if kind in FORCED_CHOICES else AUTO_PREAMBLE.format(name=name)
     return ToolPlan(text=text, uses=(use,))
+
+
+def json_output_text(body: Mapping[str, Any]) -> str | None:
+    """The answer to ``output_config.format`` ``{"type": "json_schema", "schema": ...}``.
+
+    Returns:
+        A JSON object valid against the schema, or ``None`` when the body asks for none.
+    """
+    config = body.get("output_config")
+    output = config.get("format") if isinstance(config, dict) else None
+    if not isinstance(output, dict) or output.get("type") != "json_schema":
+        return None
+    schema = output.get("schema")
+    return json.dumps(example_input(schema if isinstance(schema, dict) else {}))
 
 
 def _scripted_use(call: ToolCall, tool: Mapping[str, Any] | None, request: str) -> ToolUse:

@@ -404,3 +404,16 @@ def test_images_are_counted_by_pixels_not_bytes(emu: BedrockEmulator, runtime: A
     assert large_png - text_only == 1334
     document = usage(pdf_block(pdf(2)))
     assert document - text_only == 3000
+
+
+def test_structured_output_answers_json_valid_against_the_schema(
+    emu: BedrockEmulator, runtime: Any
+) -> None:
+    schema = SCHEMAS["langchain_typeddict"]
+    output = {"format": {"type": "json_schema", "schema": schema}}
+    message = invoke(runtime, "Tell me a joke", output_config=output)
+    (block,) = message["content"]
+    jsonschema.validate(json.loads(block["text"]), schema)
+    streamed = message_from_events(stream_events(runtime, "Tell me a joke", output_config=output))
+    assert json.loads(streamed["content"][0]["text"]) == json.loads(block["text"])
+    assert streamed["stop_reason"] == "end_turn"

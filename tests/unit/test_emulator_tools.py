@@ -13,6 +13,7 @@ from langchain_bedrock_claude.testing._tools import (
     call_arguments,
     check_tool_request,
     example_input,
+    json_output_text,
     json_pieces,
     plan_tool_uses,
     tool_prompt_tokens,
@@ -304,3 +305,13 @@ def test_bedrock_rejects_bad_tool_requests(fields: dict[str, Any], expected: str
 )
 def test_valid_tool_requests_pass(fields: dict[str, Any]) -> None:
     check_tool_request(body(**fields))
+
+
+def test_json_output_is_valid_against_its_schema() -> None:
+    schema = SCHEMAS["langchain_pydantic"]
+    output = {"format": {"type": "json_schema", "schema": schema}}
+    text = json_output_text(body(output_config=output))
+    assert text is not None
+    jsonschema.validate(json.loads(text), schema)
+    assert json_output_text(body()) is None
+    assert json_output_text(body(output_config={"effort": "low"})) is None
