@@ -83,6 +83,7 @@ def build_completion(
         generation, outcome = screened.generation, screened.outcome
         if outcome.intervened:
             stop_reason = generation.stop_reason  # InvokeModel keeps end_turn
+            uses = ()  # the answer is the blocked message, calls included
         if not screened.keep_thinking:
             thinking = None
     cache_use = _cache_use(invocation, cache, cache_minimum)

@@ -417,3 +417,53 @@ def test_structured_output_answers_json_valid_against_the_schema(
     streamed = message_from_events(stream_events(runtime, "Tell me a joke", output_config=output))
     assert json.loads(streamed["content"][0]["text"]) == json.loads(block["text"])
     assert streamed["stop_reason"] == "end_turn"
+
+
+def test_thinking_comes_before_text_and_tool_calls(emu: BedrockEmulator, runtime: Any) -> None:
+    emu.reply(Reply(text="Checking.", thinking="Hmm.", tool_calls=[ToolCall("get_time")]), times=2)
+    fields: dict[str, Any] = {
+        "model": "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        "tools": [TIME],
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "max_tokens": 2000,
+    }
+    message = invoke(runtime, "What time is it?", **fields)
+    assert [block["type"] for block in message["content"]] == ["thinking", "text", "tool_use"]
+    events = stream_events(runtime, "What time is it?", **fields)
+    streamed = message_from_events(events)
+    assert [block["type"] for block in streamed["content"]] == ["thinking", "text", "tool_use"]
+    assert [e["index"] for e in events if e["type"] == "content_block_start"] == [0, 1, 2]
+    assert streamed["stop_reason"] == message["stop_reason"] == "tool_use"
+
+
+def test_count_tokens_agrees_with_invoke_on_tools_and_images(
+    emu: BedrockEmulator, runtime: Any
+) -> None:
+    model = "anthropic.claude-sonnet-4-20250514-v1:0"
+    content = [{"type": "text", "text": "Weather here?"}, image_block(png(640, 480), "image/png")]
+    payload = body([{"role": "user", "content": content}], tools=[WEATHER])
+    counted = runtime.count_tokens(modelId=model, input={"invokeModel": {"body": payload}})
+    emu.reply("Sunny.")
+    usage = json.loads(runtime.invoke_model(modelId=model, body=payload)["body"].read())["usage"]
+    assert counted["inputTokens"] == usage["input_tokens"]
+    plain = body([{"role": "user", "content": content[:1]}])
+    without = runtime.count_tokens(modelId=model, input={"invokeModel": {"body": plain}})
+    tool_tokens = 346  # Anthropic's tool-use system prompt (auto), plus the definition itself
+    assert counted["inputTokens"] - without["inputTokens"] > 410 + tool_tokens  # 640x480: 410
+
+
+def test_a_guardrail_blocking_the_answer_drops_its_tool_calls(
+    emu: BedrockEmulator, runtime: Any
+) -> None:
+    emu.add_guardrail("toolguard", blocked_words=["secret"])
+    emu.reply(Reply(text="The secret tool.", tool_calls=[ToolCall("get_time")]))
+    answer = runtime.invoke_model(
+        modelId=HAIKU_45,
+        body=body("What time is it?", tools=[TIME]),
+        guardrailIdentifier="toolguard",
+        guardrailVersion="DRAFT",
+    )
+    message = json.loads(answer["body"].read())
+    assert message["amazon-bedrock-guardrailAction"] == "INTERVENED"
+    assert [block["type"] for block in message["content"]] == ["text"]
+    assert message["stop_reason"] == "end_turn"
