@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import anthropic
 import boto3
 import pytest
 from botocore.config import Config
@@ -185,3 +186,25 @@ def tls_boto3(
 def client(emu: BedrockEmulator, tls_boto3: Any) -> Any:
     """``tls_boto3``, once the module's ``emu`` is ready (modules on plain HTTP override it)."""
     return tls_boto3
+
+
+@pytest.fixture
+def sdk(server: BedrockEmulator) -> Iterator[anthropic.AnthropicBedrock]:
+    """The Anthropic SDK's ``AnthropicBedrock`` (SigV4, no retries) on the emulator."""
+    client = anthropic.AnthropicBedrock(
+        aws_access_key="AKIDEXAMPLE",
+        aws_secret_key="secret",
+        aws_region="us-east-1",
+        base_url=server.endpoint_url,
+        max_retries=0,
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def runtime(server: BedrockEmulator) -> Iterator[Any]:
+    """Stock boto3 on the plain-HTTP emulator, signing with SigV4."""
+    client = sigv4_boto3(server)
+    yield client
+    client.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -12,29 +11,7 @@ from langchain_aws import BedrockLLM
 
 from langchain_bedrock_claude.testing import BedrockEmulator
 
-from .conftest import sigv4_boto3
-
 HAIKU_45 = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
-
-
-@pytest.fixture
-def sdk(server: BedrockEmulator) -> Iterator[anthropic.AnthropicBedrock]:
-    client = anthropic.AnthropicBedrock(
-        aws_access_key="AKIDEXAMPLE",
-        aws_secret_key="secret",
-        aws_region="us-east-1",
-        base_url=server.endpoint_url,
-        max_retries=0,
-    )
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def runtime(server: BedrockEmulator) -> Iterator[Any]:
-    client = sigv4_boto3(server)
-    yield client
-    client.close()
 
 
 def test_anthropic_sdk_create(emu: BedrockEmulator, sdk: anthropic.AnthropicBedrock) -> None:

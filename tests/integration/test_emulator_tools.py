@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -17,8 +16,6 @@ from langchain_bedrock_claude.testing import BedrockEmulator, Reply, ToolCall
 from tests.images import gif, image_block, pdf, pdf_block, png
 from tests.recordings import RECORDINGS_DIR, load_recordings
 from tests.tool_schemas import SCHEMAS
-
-from .conftest import sigv4_boto3
 
 HAIKU_45 = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET_35 = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -36,26 +33,6 @@ TIME = {
     "description": "The local time in a city.",
     "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
 }
-
-
-@pytest.fixture
-def runtime(server: BedrockEmulator) -> Iterator[Any]:
-    client = sigv4_boto3(server)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def sdk(server: BedrockEmulator) -> Iterator[anthropic.AnthropicBedrock]:
-    client = anthropic.AnthropicBedrock(
-        aws_access_key="AKIDEXAMPLE",
-        aws_secret_key="secret",
-        aws_region="us-east-1",
-        base_url=server.endpoint_url,
-        max_retries=0,
-    )
-    yield client
-    client.close()
 
 
 def body(messages: list[dict[str, Any]] | str = "What's the weather?", **fields: Any) -> str:
