@@ -19,7 +19,8 @@ Three jobs, all pure:
     ``"I'll use the <name> tool."`` and calls it, one tool per turn, in the order the text
     names them; otherwise (e.g. after the last ``tool_result``) it answers with text. So an
     agent loop asked to "use tool_a, then tool_b" makes two calls and then finishes;
-  - ``none``: text only;
+  - ``none``: text only (and a scripted text reply is answered as text whatever
+    ``tool_choice`` says: the script wins);
   - no call, and the body asks for JSON output (``output_config.format`` ``json_schema``,
     Bedrock's structured outputs for Claude on InvokeModel, AWS user guide "Get validated
     JSON results from models"): the text is a JSON object valid against that schema
@@ -205,9 +206,25 @@ def _tool_use_ids(message: Any) -> list[str]:
     ]
 
 
+def _check_blocks(index: int, message: Any) -> None:
+    """A ``tool_use`` input is an object; a ``tool_result`` content is a string or a list."""
+    for position, block in enumerate(_blocks(message)):
+        kind = block.get("type") if isinstance(block, dict) else None
+        where = f"messages.{index}.content.{position}.{kind}"
+        if kind == "tool_use" and not isinstance(block.get("input"), dict):
+            raise validation_error(  # stand-in, in the validator's wording
+                f"{where}.input: Input should be a valid dictionary"
+            )
+        if kind == "tool_result" and not isinstance(block.get("content", ""), str | list):
+            raise validation_error(  # stand-in, in the validator's wording
+                f"{where}.content: Input should be a valid string or a valid list"
+            )
+
+
 def _check_pairing(messages: Sequence[Any]) -> None:
     """Every ``tool_use`` answered first thing in the next message; no stray results."""
     for index, message in enumerate(messages):
+        _check_blocks(index, message)
         role = message.get("role") if isinstance(message, dict) else None
         if role == "user":
             previous = messages[index - 1] if index > 0 else None
@@ -452,8 +469,7 @@ def example_input(
     Returns:
         The input; every property is filled (only required ones below a depth of 4).
     """
-    value = _Generator(schema).object(schema, 0, hints or {})
-    return value
+    return _Generator(schema).object(schema, 0, hints or {})
 
 
 class _Generator:

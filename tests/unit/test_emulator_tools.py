@@ -267,6 +267,35 @@ ASK = {"role": "user", "content": "go"}
             {"tools": [TOOL_A], "messages": [result("toolu_1")]},
             "messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_1. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.",
         ),
+        (
+            {
+                "tools": [TOOL_A],
+                "messages": [
+                    ASK,
+                    {
+                        "role": "assistant",
+                        "content": [
+                            {"type": "tool_use", "id": "t", "name": "tool_a", "input": '{"x": 1}'}
+                        ],
+                    },
+                ],
+            },
+            "messages.1.content.0.tool_use.input: Input should be a valid dictionary",
+        ),
+        (
+            {
+                "tools": [TOOL_A],
+                "messages": [
+                    ASK,
+                    use("t"),
+                    {
+                        "role": "user",
+                        "content": [{"type": "tool_result", "tool_use_id": "t", "content": 42}],
+                    },
+                ],
+            },
+            "messages.2.content.0.tool_result.content: Input should be a valid string or a valid list",
+        ),
     ],
 )
 def test_bedrock_rejects_bad_tool_requests(fields: dict[str, Any], expected: str) -> None:
