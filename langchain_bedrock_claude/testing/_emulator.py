@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,7 +33,13 @@ from ._guardrails import (
     guardrail_call,
     make_guardrail,
 )
-from ._request import GUARDRAIL_CONFIG_KEY, EmulatedRequest
+from ._request import (
+    GUARDRAIL_CONFIG_KEY,
+    REQUEST_LOG_BYTES,
+    REQUEST_LOG_SIZE,
+    EmulatedRequest,
+    RequestLog,
+)
 from ._script import (
     Hang,
     Interruption,
@@ -45,7 +51,19 @@ from ._script import (
     StreamMode,
     raw_reply,
 )
-from ._server import LAST_CHUNK, Connection, HttpRequest, HttpServer, chunk
+from ._server import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    IDLE_TIMEOUT,
+    LAST_CHUNK,
+    LOG,
+    Connection,
+    HttpError,
+    HttpRequest,
+    HttpServer,
+    ServerLimits,
+    chunk,
+)
 from ._tls import CERT_FILE, server_context
 from ._validation import (
     check_auth,
@@ -64,6 +82,16 @@ _ECHOED_HEADERS = (
 _MAX_PADDING = 60
 _TOKEN_EVENT_PREFIXES = (b'{"type":"content_block_delta"', b'{"type":"completion"')
 DEFAULT_OPAQUE_ARN_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+MAX_BODY_BYTES = 25_000_000
+"""InvokeModel's largest ``body``: ``max: 25000000`` on the member in botocore's
+``bedrock-runtime`` service model (``InvokeModelRequest.body``), the same for the stream
+and CountTokens' ``invokeModel.body``."""
+BODY_TOO_LARGE_MESSAGE = (
+    "1 validation error detected: Value at 'body' failed to satisfy constraint: "
+    f"Member must have length less than or equal to {MAX_BODY_BYTES}"
+)
+"""Bedrock's text for a body over the limit, as quoted from a real InvokeModel call in
+langchain-ai/langchain-aws#419 (status not quoted; sent here with 413, see below)."""
 
 
 class BedrockEmulator:
@@ -119,6 +147,19 @@ class BedrockEmulator:
             ``::1`` and ``localhost``; clients verify it with :attr:`ca_bundle`.
         api_keys: Accept only these Bedrock API keys as bearer tokens (others get
             Bedrock's 403); ``None`` accepts any. SigV4 requests are unaffected.
+        header_timeout: Seconds a request's head may take from its first byte (from the
+            accept, for a connection's first request); then the connection is closed.
+        body_timeout: Seconds a request body may pause between two reads.
+        idle_timeout: Seconds a keep-alive connection may sit idle between requests.
+        request_log_size: Requests :attr:`requests` keeps at most (the newest).
+        request_log_bytes: Request body bytes :attr:`requests` keeps at most (the newest
+            request is kept whatever its size).
+
+    Whatever a client sends, it gets an answer in Bedrock's shape, and the emulator keeps
+    serving: malformed HTTP gets a 400 ``ValidationException``, a body over Bedrock's
+    25,000,000-byte limit a 413, and a request the emulator itself fails on a 500
+    ``InternalServerException`` (with a warning in the ``langchain_bedrock_claude.testing``
+    log). Each answered request is logged there at INFO, in one line.
     """
 
     def __init__(
@@ -136,9 +177,25 @@ class BedrockEmulator:
         opaque_arn_model: str = DEFAULT_OPAQUE_ARN_MODEL,
         tls: bool = False,
         api_keys: Iterable[str] | None = None,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        idle_timeout: float = IDLE_TIMEOUT,
+        request_log_size: int = REQUEST_LOG_SIZE,
+        request_log_bytes: int = REQUEST_LOG_BYTES,
     ) -> None:
+        limits = ServerLimits(
+            max_body=MAX_BODY_BYTES,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            idle_timeout=idle_timeout,
+        )
         self._server = HttpServer(
-            self._handle, host=host, port=port, ssl_context=server_context() if tls else None
+            self._handle,
+            limits=limits,
+            host=host,
+            port=port,
+            ssl_context=server_context() if tls else None,
+            on_error=_answer_http_error,
         )
         self._host = host
         self._defaults = (
@@ -149,8 +206,7 @@ class BedrockEmulator:
             require_inference_profile,
             _key_set(api_keys),
         )
-        self._lock = threading.Lock()
-        self._requests: list[EmulatedRequest] = []
+        self._requests = RequestLog(request_log_size, request_log_bytes)
         self._script = Script()
         self._cache = PromptCache()
         self._guardrails = GuardrailRegistry()
@@ -233,9 +289,19 @@ class BedrockEmulator:
 
     @property
     def requests(self) -> list[EmulatedRequest]:
-        """Every request received so far, oldest first (a copy)."""
-        with self._lock:
-            return list(self._requests)
+        """The requests received so far, oldest first (a copy).
+
+        Bounded: the newest ``request_log_size`` (default 1000), and of those no more than
+        ``request_log_bytes`` of bodies (default 32 MiB; the newest is always kept). Older
+        ones are forgotten; :attr:`request_count` still counts them. Requests that were not
+        well-formed HTTP are answered but not kept.
+        """
+        return self._requests.snapshot()
+
+    @property
+    def request_count(self) -> int:
+        """How many requests were received since the start or :meth:`reset`, kept or not."""
+        return self._requests.total
 
     def reset(self) -> None:
         """Start over: forget requests, queued replies, faults, cached prompts and guardrails.
@@ -243,8 +309,7 @@ class BedrockEmulator:
         Also restores the constructor's responder, latencies, flags and API keys, and
         releases hung responses.
         """
-        with self._lock:
-            self._requests.clear()
+        self._requests.clear()
         self._script.clear()
         self._cache.clear()
         self._guardrails.clear()
@@ -431,17 +496,34 @@ class BedrockEmulator:
     # -- serving ------------------------------------------------------------------------
 
     async def _handle(self, http: HttpRequest, conn: Connection) -> None:
+        started = time.monotonic()
         request = _parse(http)
-        with self._lock:
-            self._requests.append(request)
-        raw = self._script.take_raw()
-        if raw is not None:
-            _send_raw(conn, raw)
-            return
+        self._requests.append(request)
+        error_name = ""
         try:
-            await self._answer(request, conn)
-        except BedrockError as error:
-            _send_error(conn, error)
+            raw = self._script.take_raw()
+            if raw is not None:
+                _send_raw(conn, raw)
+                return
+            try:
+                await self._answer(request, conn)
+            except BedrockError as error:
+                error_name = error.name
+                _send_error(conn, error)
+        finally:
+            # Unanswered (the handler failed): the server's 500 is logged where it is sent.
+            if conn.status is not None and LOG.isEnabledFor(logging.INFO):
+                operation = request.operation or request.path
+                LOG.info(
+                    _access_line(
+                        request.method,
+                        operation,
+                        request.model_id,
+                        conn.status,
+                        error_name,
+                        _ms_since(started),
+                    )
+                )
 
     async def _answer(self, request: EmulatedRequest, conn: Connection) -> None:
         if request.operation == "" or request.method != "POST":
@@ -698,13 +780,61 @@ def _send_raw(conn: Connection, raw: RawReply) -> None:
         conn.send(raw.status, headers, raw.body, date=date)
 
 
-def _parse(http: HttpRequest) -> EmulatedRequest:
-    path, _, query = http.target.partition("?")
-    operation, model_id = "", ""
+def _answer_http_error(conn: Connection, error: HttpError) -> None:
+    """Bedrock's answer to a request the HTTP server couldn't hand over.
+
+    That is malformed HTTP (400), a body over the limit (413), or, as a 500, a request the
+    emulator failed on before answering.
+    """
+    if error.status == 413:
+        # Bedrock's text (MAX_BODY_BYTES). botocore models ValidationException as a 400,
+        # but no public source shows the status of this answer: it is sent as 413 Payload
+        # Too Large; clients decide on the x-amzn-ErrorType, which is Bedrock's.
+        failure = BedrockError(413, "ValidationException", BODY_TOO_LARGE_MESSAGE)
+    elif error.status >= 500:
+        failure = make_error("InternalServerException")
+        failure = BedrockError(
+            500, failure.name, f"{failure.message} (emulator error: {error.message})"
+        )
+    else:  # stand-in texts: Bedrock's front door answers malformed HTTP before any service
+        failure = BedrockError(error.status, "ValidationException", f"Bad request: {error.message}")
+    _send_error(conn, failure)
+    if LOG.isEnabledFor(logging.INFO):
+        path, operation, model_id = _route(error.target)
+        LOG.info(
+            _access_line(
+                error.method or "-",
+                operation or path or "-",
+                model_id,
+                failure.status,
+                failure.name,
+                None,
+            )
+        )
+
+
+def _access_line(
+    method: str, operation: str, model_id: str, status: int, error: str, ms: int | None
+) -> str:
+    """``POST invoke anthropic.claude-3-haiku-20240307-v1:0 200 12ms``: one line per request."""
+    took = "-" if ms is None else f"{ms}ms"
+    line = f"{method} {operation} {model_id or '-'} {status} {took}"
+    return f"{line} {error}" if error else line
+
+
+def _route(target: str) -> tuple[str, str, str]:
+    """The path of ``target``, and its operation and model id when it is a Bedrock route."""
+    path = target.partition("?")[0]
     parts = path.split("/")
     # "/model/{modelId}/{operation}": the id may hold percent-encoded "/" but no raw "/"
     if len(parts) == 4 and parts[0] == "" and parts[1] == "model" and parts[3] in _OPERATIONS:
-        operation, model_id = parts[3], unquote(parts[2])
+        return path, parts[3], unquote(parts[2])
+    return path, "", ""
+
+
+def _parse(http: HttpRequest) -> EmulatedRequest:
+    path, operation, model_id = _route(http.target)
+    query = http.target.partition("?")[2]
     return EmulatedRequest(
         method=http.method,
         path=path,

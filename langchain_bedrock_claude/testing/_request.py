@@ -1,8 +1,13 @@
-"""What the emulator received: :class:`EmulatedRequest` and its :class:`Headers`."""
+"""What the emulator received: :class:`EmulatedRequest`, its :class:`Headers`, the log.
+
+:class:`RequestLog` is the bounded record behind ``BedrockEmulator.requests``.
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -58,14 +63,35 @@ SERVICE_TIER_HEADER = "x-amzn-bedrock-service-tier"
 REQUEST_METADATA_HEADER = "x-amzn-bedrock-request-metadata"
 
 
+REQUEST_LOG_SIZE = 1000
+"""Requests ``BedrockEmulator.requests`` keeps at most (the newest)."""
+REQUEST_LOG_BYTES = 32 * 1024 * 1024
+"""Request body bytes it keeps at most (the newest request is always kept, whatever its
+size): 100 requests of 1 MiB no longer hold 100 MiB, and one of Bedrock's largest bodies
+(25,000,000 bytes) still fits."""
+_SURROGATE_ESCAPES = (b"\\ud", b"\\uD")
+"""How a UTF-16 surrogate can appear in JSON text: only as an escape (raw UTF-8 can't
+encode one, so such bytes fail to decode)."""
+
+
 def load_json(raw: bytes) -> Any:
-    """``raw`` parsed as JSON, or ``None`` when it is empty or not JSON."""
+    r"""``raw`` parsed as JSON, or ``None`` when it is empty or not JSON.
+
+    Text that Python's parser accepts but that is not interoperable JSON counts as not
+    JSON: a string with a lone surrogate (``"\ud800"``; RFC 8259, section 8.2, and
+    Anthropic's API refuses it: "The request body is not valid JSON: no low surrogate in
+    string", anthropics/claude-code#4009), or nesting deeper than the recursion limit.
+    """
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
+        parsed = json.loads(raw)
+        if any(escape in raw for escape in _SURROGATE_ESCAPES):
+            # Pairs were joined into one character; an unpaired half can't be encoded.
+            json.dumps(parsed, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
         return None
+    return parsed
 
 
 def split_authorization(headers: Mapping[str, str]) -> tuple[AuthScheme | None, str]:
@@ -101,7 +127,10 @@ class EmulatedRequest:
 
     @cached_property
     def json(self) -> Any:
-        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
+        """The body parsed as JSON, or ``None`` when it is empty or not JSON.
+
+        A lone surrogate, or nesting deeper than Python's recursion limit, is not JSON.
+        """
         return load_json(self.body)
 
     @property
@@ -217,3 +246,53 @@ def parse_request_metadata(header: str | None) -> dict[str, str] | None:
     if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
         return None
     return {str(k): v for k, v in tags.items()}
+
+
+class RequestLog:
+    """The requests kept for inspection, oldest first, bounded in number and body bytes.
+
+    When a new request would exceed either bound, the oldest are forgotten (they still
+    count in :attr:`total`). Thread-safe.
+    """
+
+    def __init__(
+        self, max_requests: int = REQUEST_LOG_SIZE, max_bytes: int = REQUEST_LOG_BYTES
+    ) -> None:
+        for name, value in (("request_log_size", max_requests), ("request_log_bytes", max_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer (got {value!r})")
+        self.max_requests = max_requests
+        """Requests kept at most."""
+        self.max_bytes = max_bytes
+        """Body bytes kept at most (the newest request is kept whatever its size)."""
+        self._entries: deque[EmulatedRequest] = deque()
+        self._bytes = 0
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def append(self, request: EmulatedRequest) -> None:
+        """Keep ``request``, forgetting the oldest ones over the bounds."""
+        with self._lock:
+            self._entries.append(request)
+            self._bytes += len(request.body)
+            self._total += 1
+            while len(self._entries) > self.max_requests or (
+                self._bytes > self.max_bytes and len(self._entries) > 1
+            ):
+                self._bytes -= len(self._entries.popleft().body)
+
+    def snapshot(self) -> list[EmulatedRequest]:
+        """The kept requests, oldest first (a copy)."""
+        with self._lock:
+            return list(self._entries)
+
+    @property
+    def total(self) -> int:
+        """Requests received since the last :meth:`clear`, kept or not."""
+        return self._total
+
+    def clear(self) -> None:
+        """Forget every request and reset :attr:`total`."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = self._total = 0

@@ -321,6 +321,12 @@ def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
             "tool_choice": dict,
         },
     )
+    if isinstance(body.get("messages"), list):  # each message must be an object
+        problems += [
+            f"#/messages/{i}: expected type: JSONObject, found: {json_type(message)}"
+            for i, message in enumerate(body["messages"])
+            if not isinstance(message, dict)
+        ]
     if problems:
         raise malformed(([_SUBJECT_CLAUSE] if "messages" in body else []) + problems)
     _check_ranges(body, "max_tokens", (1, None))
