@@ -70,6 +70,11 @@ _MAX_CHUNK_SIZE_DIGITS = 16
 """Hex digits of a chunk size: 16 covers any size a 64-bit length can hold."""
 _DRAIN_READ = 256 * 1024
 _BACKLOG = 2048
+"""The kernel's queue of connections not yet accepted."""
+_ACCEPT_BATCH = 16
+"""Connections asyncio accepts per wake-up (it uses the ``backlog`` it is given). They reach
+``connection_made``, where the connection limit is applied, only after the whole batch, so
+a batch must fit in :data:`FD_RESERVE`."""
 _STOP_TIMEOUT = 10.0
 _TLS_HANDSHAKE_TIMEOUT = 10.0
 """Seconds a client has to finish the TLS handshake."""
@@ -466,10 +471,13 @@ class HttpServer:
             lambda: _Protocol(self, loop),
             self._host,
             self._requested_port,
-            backlog=_BACKLOG,
+            backlog=_ACCEPT_BATCH,
             ssl=self._ssl_context,
             ssl_handshake_timeout=_TLS_HANDSHAKE_TIMEOUT if self._ssl_context else None,
         )
+        for listening in self._server.sockets:
+            with contextlib.suppress(OSError), listening.dup() as sock:
+                sock.listen(_BACKLOG)  # the same socket: a long queue, short accept batches
         self.port = self._server.sockets[0].getsockname()[1]
 
     def stop(self) -> None:

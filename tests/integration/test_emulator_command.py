@@ -171,7 +171,7 @@ def test_at_256_open_files_300_half_sent_requests_do_not_stop_it_answering(serve
                 boto.invoke_model(modelId=HAIKU, body=BODY)["ResponseMetadata"]["HTTPStatusCode"]
                 == 200
             )
-        assert time.monotonic() - started < 5  # well inside the 10 s header timeout
+        assert time.monotonic() - started < 3  # well inside the 10 s header timeout
         time.sleep(1.5)  # asyncio retries a failed accept every second: give errors time
     finally:
         for sock in half_sent:
@@ -180,6 +180,9 @@ def test_at_256_open_files_300_half_sent_requests_do_not_stop_it_answering(serve
     assert status == 0
     assert len(stderr) < 4000, stderr[:2000]  # rate-limited: not a line per connection
     assert "Traceback" not in stderr
+    # It stayed under the limit, closing the longest-waiting connections to admit new ones.
+    assert "out of system resource" not in stderr
+    assert "closed a connection waiting for its request (over 192 connections)" in stderr
 
 
 def test_every_option_and_exit_status_is_in_the_readme() -> None:
