@@ -33,6 +33,7 @@ from ._guardrails import (
     guardrail_call,
     make_guardrail,
 )
+from ._http import LAST_CHUNK, HttpError, HttpRequest, chunk
 from ._request import (
     GUARDRAIL_CONFIG_KEY,
     REQUEST_LOG_BYTES,
@@ -55,14 +56,10 @@ from ._server import (
     BODY_TIMEOUT,
     HEADER_TIMEOUT,
     IDLE_TIMEOUT,
-    LAST_CHUNK,
     LOG,
     Connection,
-    HttpError,
-    HttpRequest,
     HttpServer,
     ServerLimits,
-    chunk,
 )
 from ._tls import CERT_FILE, server_context
 from ._validation import (

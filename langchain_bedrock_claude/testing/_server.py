@@ -32,16 +32,25 @@ import contextlib
 import errno
 import ipaddress
 import logging
-import re
 import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from email.utils import formatdate
 from typing import Any
 
-from ._request import Headers
+from ._http import (
+    MAX_HEAD,
+    HttpError,
+    HttpRequest,
+    chunk_size,
+    content_length,
+    is_chunked,
+    keeps_alive,
+    parse_head,
+    response_head,
+    too_large,
+)
 
 LOG = logging.getLogger("langchain_bedrock_claude.testing")
 """The emulator's log: one INFO line per request, and the server's own warnings."""
@@ -64,10 +73,6 @@ event loop, log files and the like."""
 LOG_BURST = 10
 LOG_WINDOW = 10.0
 """At most ``LOG_BURST`` server warnings per ``LOG_WINDOW`` seconds; the rest are counted."""
-_MAX_HEAD = 1024 * 1024
-"""Largest request line + headers accepted (bytes)."""
-_MAX_CHUNK_SIZE_DIGITS = 16
-"""Hex digits of a chunk size: 16 covers any size a 64-bit length can hold."""
 _DRAIN_READ = 256 * 1024
 _BACKLOG = 2048
 """The kernel's queue of connections not yet accepted."""
@@ -81,25 +86,6 @@ _TLS_HANDSHAKE_TIMEOUT = 10.0
 _ACCEPT_SETTLE_ROUNDS = 3
 """Loop iterations for an accepted socket to reach ``connection_made``."""
 _MAX_PORT = 65535
-_REASONS = {
-    100: "Continue",
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    408: "Request Timeout",
-    413: "Payload Too Large",
-    424: "Failed Dependency",
-    429: "Too Many Requests",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-# RFC 9110 tokens: a method, a header name.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VERSION = re.compile(r"HTTP/1\.[01]")
-_DIGITS = re.compile(r"[0-9]+")
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,%d}" % _MAX_CHUNK_SIZE_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -118,71 +104,6 @@ class ServerLimits:
     """Open connections at most; ``None``: the open-file limit less :data:`FD_RESERVE`."""
 
 
-@dataclass(frozen=True)
-class HttpRequest:
-    """A parsed request: what the handler gets."""
-
-    method: str
-    target: str
-    headers: Headers
-    body: bytes
-    version: str = "HTTP/1.1"
-
-
-class HttpError(Exception):
-    """A request the server answers itself: malformed, too large, or its handler failed."""
-
-    def __init__(self, status: int, message: str, *, method: str = "", target: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        """The HTTP status to answer with."""
-        self.message = message
-        """What was wrong, for the answer's body and the log."""
-        self.method = method
-        """The request's method, when the request line could be read."""
-        self.target = target
-        """The request's target, when the request line could be read."""
-
-
-class _DateCache:
-    """``Date`` header value, formatted at most once a second."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._value = ""
-
-    def now(self) -> str:
-        second = int(time.time())
-        if second != self._second:
-            self._second, self._value = second, formatdate(second, usegmt=True)
-        return self._value
-
-
-_DATE = _DateCache()
-
-
-def _head(
-    status: int, headers: Sequence[tuple[str, str]], *, date: bool, close: bool = False
-) -> bytes:
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
-    if date:
-        lines.append(f"Date: {_DATE.now()}")
-    if close:
-        # The answer must not promise a keep-alive the server won't keep.
-        headers = [(n, v) for n, v in headers if n.lower() != "connection"]
-        headers.append(("Connection", "close"))
-    lines += [f"{name}: {value}" for name, value in headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def chunk(data: bytes) -> bytes:
-    """One HTTP/1.1 chunk carrying ``data``."""
-    return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-LAST_CHUNK = b"0\r\n\r\n"
-
-
 class Connection:
     """One client connection: answer the current request on it."""
 
@@ -198,7 +119,7 @@ class Connection:
     ) -> None:
         """Send a whole response; ``Content-Length`` (and ``Date``) are added."""
         self.status = status
-        head = _head(
+        head = response_head(
             status,
             [*headers, ("Content-Length", str(len(body)))],
             date=date,
@@ -216,7 +137,7 @@ class Connection:
     ) -> None:
         """Send the head of a chunked response, plus already-framed chunks ``first``."""
         self.status = status
-        head = _head(
+        head = response_head(
             status,
             [*headers, ("Transfer-Encoding", "chunked")],
             date=date,
@@ -290,7 +211,7 @@ class _Protocol(asyncio.StreamReaderProtocol):
     """A connection's protocol: tracks what it waits for, and closes it when that takes too long."""
 
     def __init__(self, server: HttpServer, loop: asyncio.AbstractEventLoop) -> None:
-        reader = asyncio.StreamReader(limit=_MAX_HEAD, loop=loop)
+        reader = asyncio.StreamReader(limit=MAX_HEAD, loop=loop)
         super().__init__(reader, self._connected, loop=loop)
         self.reader = reader
         self._server = server
@@ -570,7 +491,7 @@ class HttpServer:
                     break
                 protocol.answering()
                 connection.status = None
-                connection.keep_alive = _keeps_alive(request)
+                connection.keep_alive = keeps_alive(request)
                 await self._answer(request, connection)
                 await writer.drain()
                 protocol.idle()
@@ -614,14 +535,6 @@ def _connection_limit() -> int:
     return max(soft - FD_RESERVE, soft // 2, 1)
 
 
-def _keeps_alive(request: HttpRequest) -> bool:
-    tokens = {t.strip().lower() for t in request.headers.get("connection", "").split(",")}
-    if "close" in tokens:
-        return False
-    # HTTP/1.0 closes by default (RFC 9112, section 9.3).
-    return request.version != "HTTP/1.0" or "keep-alive" in tokens
-
-
 async def _read_request(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
@@ -641,16 +554,16 @@ async def _read_request(
             raise
         return None  # the client closed an idle keep-alive connection
     except asyncio.LimitOverrunError:
-        raise HttpError(431, f"the request head is over {_MAX_HEAD} bytes") from None
-    method, target, version, headers = _parse_head(head)
-    chunked = _is_chunked(headers, method, target)
-    length = None if chunked else _content_length(headers, method, target)
+        raise HttpError(431, f"the request head is over {MAX_HEAD} bytes") from None
+    method, target, version, headers = parse_head(head)
+    chunked = is_chunked(headers, method, target)
+    length = None if chunked else content_length(headers, method, target)
     protocol.reading_body()
     if length is not None and length > max_body:
-        too_large = _too_large(max_body, method, target)
+        refusal = too_large(max_body, method, target)
         if headers.get("expect", "").lower() != "100-continue":
             await _discard(reader, length, max_body)
-        raise too_large
+        raise refusal
     if headers.get("expect", "").lower() == "100-continue":
         writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     if chunked:
@@ -658,59 +571,6 @@ async def _read_request(
     else:
         body = await reader.readexactly(length) if length else b""
     return HttpRequest(method, target, headers, body, version)
-
-
-def _parse_head(head: bytes) -> tuple[str, str, str, Headers]:
-    lines = head[:-4].decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not parts[1]:
-        raise HttpError(400, f"malformed request line {_shorten(lines[0])!r}")
-    method, target, version = parts
-    if not _VERSION.fullmatch(version):
-        raise HttpError(400, f"unsupported HTTP version {_shorten(version)!r}", method=method)
-    raw_headers = []
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon or not _TOKEN.fullmatch(name):  # also obsolete line folding
-            raise HttpError(
-                400, f"malformed header line {_shorten(line)!r}", method=method, target=target
-            )
-        raw_headers.append((name, value.strip()))
-    return method, target, version, Headers(raw_headers)
-
-
-def _is_chunked(headers: Headers, method: str, target: str) -> bool:
-    coding = headers.get("transfer-encoding")
-    if coding is None:
-        return False
-    # A request's last transfer coding must be chunked (RFC 9112, section 6.3).
-    if coding.split(",")[-1].strip().lower() != "chunked":
-        raise HttpError(
-            400,
-            f"unsupported Transfer-Encoding {_shorten(coding)!r}",
-            method=method,
-            target=target,
-        )
-    return True
-
-
-def _content_length(headers: Headers, method: str, target: str) -> int:
-    value = headers.get("content-length")
-    if value is None:
-        return 0
-    # Repeated headers arrive joined with ", "; equal copies are one length (RFC 9110 8.6).
-    values = {v.strip() for v in value.split(",")}
-    if len(values) != 1 or not _DIGITS.fullmatch(next(iter(values))):
-        raise HttpError(
-            400, f"invalid Content-Length {_shorten(value)!r}", method=method, target=target
-        )
-    return int(values.pop())
-
-
-def _too_large(max_body: int, method: str, target: str) -> HttpError:
-    return HttpError(
-        413, f"the request body is over {max_body} bytes", method=method, target=target
-    )
 
 
 async def _discard(reader: asyncio.StreamReader, length: int, max_body: int) -> None:
@@ -731,24 +591,16 @@ async def _read_chunked(
     total = 0
     while True:
         size_line = await _chunk_line(reader, method, target)
-        digits = size_line.split(b";", 1)[0].strip()
-        if not _HEX.fullmatch(digits):
-            raise HttpError(
-                400,
-                f"malformed chunk size {_shorten(size_line.decode('latin-1').strip())!r}",
-                method=method,
-                target=target,
-            )
-        size = int(digits, 16)
+        size = chunk_size(size_line, method, target)
         if size == 0:
             while (await _chunk_line(reader, method, target)) != b"\r\n":
                 pass  # trailers
             if total > max_body:
-                raise _too_large(max_body, method, target)
+                raise too_large(max_body, method, target)
             return b"".join(parts)
         total += size
         if total > DRAIN_FACTOR * max_body:
-            raise _too_large(max_body, method, target)
+            raise too_large(max_body, method, target)
         data = await reader.readexactly(size)
         if total <= max_body:
             parts.append(data)
@@ -764,11 +616,7 @@ async def _chunk_line(reader: asyncio.StreamReader, method: str, target: str) ->
     except asyncio.LimitOverrunError:
         raise HttpError(
             400,
-            f"a chunk-size or trailer line is over {_MAX_HEAD} bytes",
+            f"a chunk-size or trailer line is over {MAX_HEAD} bytes",
             method=method,
             target=target,
         ) from None
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."

@@ -180,6 +180,9 @@ def test_command_line_serves_until_terminated() -> None:
             process.stdout.close()
 
 
-def test_main_rejects_non_loopback() -> None:
-    with pytest.raises(ValueError, match="loopback"):
-        main(["--host", "10.0.0.1"])
+def test_main_rejects_non_loopback(capsys: pytest.CaptureFixture[str]) -> None:
+    # A usage error since issue 12 (item 15): one line and status 2, not a ValueError.
+    assert main(["--host", "10.0.0.1"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1
+    assert "binds loopback addresses only" in err and "'10.0.0.1'" in err
