@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from langchain_bedrock_claude.testing.__main__ import EXIT_CODES, _parser
+
+from .conftest import sigv4_boto3
 
 REPO = Path(__file__).resolve().parents[2]
 COMMAND = [sys.executable, "-m", "langchain_bedrock_claude", "emulator"]
@@ -40,17 +40,6 @@ def shell(script: str, *args: str, timeout: float = 20) -> subprocess.CompletedP
     """Run ``script`` in sh with ``$@`` = the emulator command plus ``args``."""
     argv = ["sh", "-c", script, "sh", *COMMAND, *args]
     return subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=timeout)
-
-
-def client(endpoint_url: str, **config: Any) -> Any:
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, **config),
-    )
 
 
 class Served:
@@ -95,7 +84,7 @@ def serve() -> Iterator[Any]:
 
 def test_the_command_logs_one_line_per_request(serve: Any) -> None:
     served = serve()
-    boto = client(served.endpoint_url)
+    boto = sigv4_boto3(served)
     boto.invoke_model(modelId=HAIKU, body=BODY)
     stream = boto.invoke_model_with_response_stream(modelId=SONNET, body=BODY)
     assert list(stream["body"])
@@ -117,7 +106,7 @@ def test_the_command_logs_one_line_per_request(serve: Any) -> None:
 
 def test_quiet_logs_no_line_per_request(serve: Any) -> None:
     served = serve("--quiet")
-    client(served.endpoint_url).invoke_model(modelId=HAIKU, body=BODY)
+    sigv4_boto3(served).invoke_model(modelId=HAIKU, body=BODY)
     assert served.stop() == (0, "")
 
 
@@ -165,7 +154,7 @@ def test_at_256_open_files_300_half_sent_requests_do_not_stop_it_answering(serve
             sock.sendall(b"POST /model/x/invoke HTTP/1.1\r\nHost: e\r\n")  # never finished
             half_sent.append(sock)
         started = time.monotonic()
-        boto = client(served.endpoint_url, connect_timeout=5, read_timeout=5)
+        boto = sigv4_boto3(served, connect_timeout=5, read_timeout=5)
         for _ in range(3):
             assert (
                 boto.invoke_model(modelId=HAIKU, body=BODY)["ResponseMetadata"]["HTTPStatusCode"]

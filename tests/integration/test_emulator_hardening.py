@@ -14,14 +14,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from langchain_bedrock_claude.testing import BedrockEmulator, pytest_plugin
 from langchain_bedrock_claude.testing._emulator import BODY_TOO_LARGE_MESSAGE, MAX_BODY_BYTES
 from langchain_bedrock_claude.testing._request import REQUEST_LOG_BYTES, REQUEST_LOG_SIZE
+
+from .conftest import sigv4_boto3
 
 bedrock_emulator = pytest_plugin.bedrock_emulator
 bedrock_emulator_session = pytest_plugin.bedrock_emulator_session
@@ -32,7 +32,6 @@ AUTH = (
     "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/bedrock/"
     "aws4_request, SignedHeaders=host, Signature=00\r\nX-Amz-Date: 20250101T000000Z\r\n"
 )
-NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=20)
 ERROR_TYPE_PREFIX = "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/"
 
 
@@ -104,17 +103,6 @@ def closed_by_server(sock: socket.socket) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-def boto3_client(endpoint_url: str) -> Any:
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-        config=NO_RETRIES,
-    )
 
 
 def assert_serves(port: int) -> None:
@@ -199,7 +187,7 @@ BAD_BODIES = {
 def test_bodies_that_crashed_the_emulator_get_a_validation_error(
     bedrock_emulator: BedrockEmulator, body: bytes, problem: str, no_tracebacks: None
 ) -> None:
-    client = boto3_client(bedrock_emulator.endpoint_url)
+    client = sigv4_boto3(bedrock_emulator, read_timeout=20)
     with pytest.raises(ClientError) as caught:
         client.invoke_model(modelId=HAIKU, body=body)
     error = caught.value.response
@@ -214,7 +202,7 @@ def test_an_emulator_failure_is_a_500_internal_server_exception(
     bedrock_emulator: BedrockEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     bedrock_emulator.set_responder(lambda request: 42)  # type: ignore[arg-type, return-value]
-    client = boto3_client(bedrock_emulator.endpoint_url)
+    client = sigv4_boto3(bedrock_emulator, read_timeout=20)
     with (
         caplog.at_level(logging.WARNING, logger="langchain_bedrock_claude.testing"),
         pytest.raises(ClientError) as caught,
@@ -315,7 +303,7 @@ def test_a_body_over_bedrocks_limit_gets_a_413_the_client_can_read(
 def test_stock_boto3_reads_the_413_as_bedrocks_validation_exception(
     bedrock_emulator: BedrockEmulator,
 ) -> None:
-    client = boto3_client(bedrock_emulator.endpoint_url)
+    client = sigv4_boto3(bedrock_emulator, read_timeout=20)
     fits = json.dumps(messages_body()).encode()
     fits += b" " * (MAX_BODY_BYTES - len(fits))  # exactly the limit: accepted
     assert (
