@@ -282,9 +282,9 @@ class _Protocol(asyncio.StreamReaderProtocol):
             LOG.debug("closed a keep-alive connection idle for %.0f s", self._phase_timeout)
             self.tcp.close()
         else:
+            waited = "took over" if self.phase == _HEAD else "paused for over"
             self._server.log.warning(
-                f"closed a connection whose request {self.phase} took over "
-                f"{self._phase_timeout:g} s"
+                f"closed a connection whose request {self.phase} {waited} {self._phase_timeout:g} s"
             )
             _abort(self.tcp)
 

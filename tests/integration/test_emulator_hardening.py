@@ -259,14 +259,15 @@ def test_half_sent_requests_are_closed_after_the_header_and_body_timeouts() -> N
 
 
 def test_a_slow_body_that_keeps_coming_is_not_cut() -> None:
-    with BedrockEmulator(body_timeout=0.4) as emu:
+    with BedrockEmulator(body_timeout=1.0) as emu:
         raw = request_bytes(json.dumps(messages_body()).encode())
         head_end = raw.index(b"\r\n\r\n") + 4
         with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as sock:
             sock.sendall(raw[:head_end])
-            for offset in range(head_end, len(raw), 10):  # 1 s in all, 0.1 s between pieces
+            assert len(raw) - head_end > 100  # over 2 s in all, 0.1 s between pieces
+            for offset in range(head_end, len(raw), 5):
                 time.sleep(0.1)
-                sock.sendall(raw[offset : offset + 10])
+                sock.sendall(raw[offset : offset + 5])
             assert read_response(sock).status == 200
 
 
@@ -279,9 +280,9 @@ def test_idle_keep_alive_connections_are_closed() -> None:
             sock.sendall(VALID)
             assert read_response(sock).status == 200
             time.sleep(0.2)
-        started = time.monotonic()
+        started = time.monotonic()  # it outlived 0.2 s idle twice; now it must go
         assert closed_by_server(sock)
-        assert 0.2 < time.monotonic() - started < 3
+        assert time.monotonic() - started < 3
 
 
 def test_a_body_over_bedrocks_limit_gets_a_413_the_client_can_read(
