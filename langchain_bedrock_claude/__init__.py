@@ -43,9 +43,9 @@ if TYPE_CHECKING:
     )
     from ._model_rules import DEFAULT_MODEL
     from ._models import Completion, CompletionChunk, Usage
-    from ._params import CACHE_POINT
     from ._retry import RetryPolicy
     from ._streaming import AsyncStream, Stream
+    from ._types import CACHE_POINT
     from .llms import BedrockClaude
     from .usage import UsageTracker, get_usage_callback
 
@@ -63,7 +63,7 @@ _EXPORTS: dict[str, str] = {
     "ContextOverflowError": "._errors",
     "CredentialsError": "._errors",
     "GuardrailInterventionError": "._errors",
-    "CACHE_POINT": "._params",
+    "CACHE_POINT": "._types",
     "CompletionOptions": "._client",
     "InvalidParameterError": "._errors",
     "MalformedResponseError": "._errors",

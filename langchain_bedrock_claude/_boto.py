@@ -257,6 +257,23 @@ class RuntimeHandle:
     def __repr__(self) -> str:
         return f"RuntimeHandle({self.settings!r})"
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickle or deep copy carries the settings; the copy builds its own boto3 client on
+        # first use (a client, its pool and its lock cannot cross a process).
+        if not self._owned:
+            raise TypeError(
+                "cannot pickle or copy a client made with client=<a boto3 client>: pass the "
+                "connection settings (region, credentials, endpoint_url) instead"
+            )
+        return {"settings": self.settings}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["settings"])  # type: ignore[misc]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RuntimeHandle:
+        # A client passed in is shared (boto3 clients are thread-safe); one built here is not.
+        return RuntimeHandle(self.settings, None if self._owned else self._client)
+
 
 def close_runtime_client(client: Any) -> None:
     """Close a boto3 client's connections now.

@@ -16,34 +16,31 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ._boto import ClientSettings, RuntimeHandle
 from ._errors import BedrockClaudeError, InvalidParameterError
 from ._models import Completion
-from ._params import (
-    DEFAULT_MAX_TOKENS,
-    OPTION_NAMES,
-    check_options,
-    check_params,
-    reject_unknown,
-)
+from ._option_types import CompletionOptions
+from ._options import OPTION_NAMES, check_switch
+from ._params import DEFAULT_MAX_TOKENS, check_options, check_params, reject_unknown
 from ._request import (
     PreparedRequest,
-    Tries,
     check_guardrail,
     completion_from,
     count_tokens_kwargs,
     prepare,
 )
-from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy
+from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy, Tries
 from ._streaming import AsyncStream, Stream, StreamSession, run_blocking
 from ._translate import map_aws_errors
-from ._types import Api, GuardrailTrace, Latency, ServiceTier, StreamProcessingMode, T
+from ._types import T
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
+    from typing_extensions import Required, Self, Unpack
 
 __all__ = [
     "AnthropicBedrock",
@@ -54,86 +51,66 @@ __all__ = [
 ]
 
 
-class CompletionOptions(TypedDict, total=False):
-    """Options of ``Completion.create`` beyond the bedrock_anthropic parameters."""
+class CreateArguments(CompletionOptions, total=False):
+    """Every keyword argument of ``Completion.create`` but ``stream``.
 
-    system: str | None
-    """A system prompt."""
-    api: Api | None
-    """Force ``"messages"`` or ``"text_completions"`` instead of routing by model id."""
-    extra_body: Mapping[str, Any] | None
-    """Extra request body fields, sent as given."""
-    guardrail_identifier: str | None
-    """A Bedrock guardrail's id or ARN, applied to the call."""
-    guardrail_version: str | None
-    """The guardrail's version (default ``"DRAFT"``)."""
-    guardrail_trace: GuardrailTrace | None
-    """``"enabled"``, ``"enabled_full"`` or ``"disabled"``: include the guardrail's trace."""
-    guardrail_stream_processing_mode: StreamProcessingMode | None
-    """For streams: ``"sync"`` checks text before it is sent, ``"async"`` in parallel."""
-    raise_on_guardrail_intervention: bool
-    """Raise :class:`GuardrailInterventionError` when a guardrail intervenes."""
-    service_tier: ServiceTier | None
-    """``"priority"``, ``"default"``, ``"flex"`` or ``"reserved"``."""
-    performance_config_latency: Latency | None
-    """``"standard"`` or ``"optimized"`` (latency-optimized inference)."""
-    request_metadata: Mapping[str, str] | None
-    """Tags recorded with the call in invocation logs (e.g. for cost allocation)."""
-    thinking_budget_tokens: int | None
-    """Enable extended thinking with this budget (at least 1024, below max_tokens)."""
-    cache_system: bool
-    """Cache the system prompt (adds ``cache_control`` to it)."""
+    One list for all six signatures (two overloads and the implementation, sync and async).
+    """
+
+    model: Required[str]
+    """A Claude model id, inference profile id (``us.anthropic...``) or ARN."""
+    prompt: Required[str]
+    r"""The prompt: plain text, or ``\n\nHuman: ... \n\nAssistant:`` turns."""
+    max_tokens_to_sample: int
+    """The most tokens to generate (default 256)."""
+    stop_sequences: Sequence[str] | None
+    """Strings that stop generation when produced."""
+    temperature: float | None
+    """Randomness, 0-1 (sent only if set)."""
+    top_p: float | None
+    """Nucleus sampling, 0-1 (sent only if set)."""
+    top_k: int | None
+    """Sample only from the top K tokens, 0-500 (sent only if set)."""
 
 
-CREATE_PARAMETERS = (
-    "model",
-    "prompt",
-    "max_tokens_to_sample",
-    "stop_sequences",
-    "temperature",
-    "top_p",
-    "top_k",
-    "stream",
-    *CompletionOptions.__annotations__,
-)
+_BEDROCK_ANTHROPIC = {
+    "model": "model",
+    "prompt": "prompt",
+    "max_tokens_to_sample": "max_tokens",
+    "stop_sequences": "stop_sequences",
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "top_k": "top_k",
+}
+"""The bedrock_anthropic parameters -> ``check_params``' names."""
+
+CREATE_PARAMETERS = (*_BEDROCK_ANTHROPIC, "stream", *CompletionOptions.__annotations__)
 """Every parameter ``Completion.create`` takes, for the "unknown parameter" message."""
 
 
-def _checked(kwargs: dict[str, Any], options: Mapping[str, Any], stream: bool) -> PreparedRequest:
-    """Check everything the caller passed and build the request (pure)."""
+def _checked(arguments: Mapping[str, Any], stream: bool) -> PreparedRequest:
+    """Check everything the caller passed to ``create`` and build the request (pure)."""
     reject_unknown(
-        {key: value for key, value in options.items() if key not in CREATE_PARAMETERS},
+        {key: value for key, value in arguments.items() if key not in CREATE_PARAMETERS},
         CREATE_PARAMETERS,
     )
-    features = check_options(**{key: options[key] for key in OPTION_NAMES if key in options})
+    for required in ("model", "prompt"):
+        if required not in arguments:
+            raise InvalidParameterError(f"{required!r} is required (got no {required}=).")
+    features = check_options(**{key: arguments[key] for key in OPTION_NAMES if key in arguments})
+    sampling = {
+        ours: arguments[theirs]
+        for theirs, ours in _BEDROCK_ANTHROPIC.items()
+        if theirs in arguments
+    }
     params = check_params(
-        **kwargs,
-        system=options.get("system"),
-        api=options.get("api"),
-        extra_body=options.get("extra_body"),
+        **sampling,
+        system=arguments.get("system"),
+        api=arguments.get("api"),
+        extra_body=arguments.get("extra_body"),
         options=features,
     )
     return prepare(params, stream=stream)
-
-
-def _seed_kwargs(
-    model: str,
-    prompt: str,
-    max_tokens_to_sample: int,
-    stop_sequences: Sequence[str] | None,
-    temperature: float | None,
-    top_p: float | None,
-    top_k: int | None,
-) -> dict[str, Any]:
-    return {
-        "model": model,
-        "prompt": prompt,
-        "max_tokens": max_tokens_to_sample,
-        "stop_sequences": stop_sequences,
-        "temperature": temperature,
-        "top_p": top_p,
-        "top_k": top_k,
-    }
 
 
 def invoke_once(runtime: RuntimeHandle, request: PreparedRequest) -> Completion:
@@ -159,6 +136,27 @@ def count_once(runtime: RuntimeHandle, request: PreparedRequest) -> int:
         return int(client.count_tokens(**kwargs)["inputTokens"])
 
 
+def retry_policy_for(max_retries: int | None, retry_policy: RetryPolicy | None) -> RetryPolicy:
+    """The one retry policy of a client.
+
+    ``max_retries``, when given, is the number of retries whatever ``retry_policy`` says (its
+    backoff is kept); without it, ``retry_policy``'s own count applies, else 2.
+    """
+    if max_retries is not None and (
+        isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+    ):
+        raise InvalidParameterError(
+            f"'max_retries' must be an integer of at least 0 (got {max_retries!r})."
+        )
+    if retry_policy is None:
+        return RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries)
+    if not isinstance(retry_policy, RetryPolicy):
+        raise InvalidParameterError(
+            f"'retry_policy' must be a RetryPolicy (got {type(retry_policy).__name__})."
+        )
+    return retry_policy if max_retries is None else replace(retry_policy, max_retries=max_retries)
+
+
 class _BaseClient:
     """What both clients share: settings, the lazily built boto3 client, the retry policy."""
 
@@ -172,8 +170,8 @@ class _BaseClient:
         profile: str | None = None,
         api_key: str | None = None,
         endpoint_url: str | None = None,
-        client: Any | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        client: BedrockRuntimeClient | None = None,
+        max_retries: int | None = None,
         timeout: float | tuple[float, float] | None = None,
         max_connections: int | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -192,12 +190,34 @@ class _BaseClient:
             verify=verify,
             **({"max_connections": max_connections} if max_connections is not None else {}),
         )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidParameterError(
-                f"'max_retries' must be an integer of at least 0 (got {max_retries!r})."
-            )
-        self._runtime = RuntimeHandle(settings, client)
-        self._policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self._setup(
+            RuntimeHandle(settings, client),
+            retry_policy_for(max_retries, retry_policy),
+            auto_inference_profile=auto_inference_profile,
+        )
+
+    @classmethod
+    def sharing(
+        cls,
+        runtime: RuntimeHandle,
+        *,
+        retry_policy: RetryPolicy,
+        auto_inference_profile: bool = False,
+    ) -> Self:
+        """A client over an existing :class:`RuntimeHandle`: one boto3 client and pool for many.
+
+        ``BedrockClaude`` builds its sync and async clients this way.
+        """
+        client = cls.__new__(cls)
+        client._setup(runtime, retry_policy, auto_inference_profile=auto_inference_profile)
+        return client
+
+    def _setup(
+        self, runtime: RuntimeHandle, policy: RetryPolicy, *, auto_inference_profile: bool
+    ) -> None:
+        self._runtime = runtime
+        self._policy = policy
+        check_switch("auto_inference_profile", auto_inference_profile)
         self.auto_inference_profile = auto_inference_profile
         """Retry once with the inference profile Bedrock asks for (on-demand not supported)."""
 
@@ -207,7 +227,7 @@ class _BaseClient:
         return self._policy.max_retries
 
     @property
-    def boto3_client(self) -> Any:
+    def boto3_client(self) -> BedrockRuntimeClient:
         """The underlying boto3 ``bedrock-runtime`` client (built on first access)."""
         return self._runtime.get()
 
@@ -231,46 +251,14 @@ class Completions:
 
     @overload
     def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int = ...,
-        stop_sequences: Sequence[str] | None = ...,
-        temperature: float | None = ...,
-        top_p: float | None = ...,
-        top_k: int | None = ...,
-        stream: Literal[False] = ...,
-        **options: Unpack[CompletionOptions],
+        self, *, stream: Literal[False] = ..., **arguments: Unpack[CreateArguments]
     ) -> Completion: ...
 
     @overload
-    def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int = ...,
-        stop_sequences: Sequence[str] | None = ...,
-        temperature: float | None = ...,
-        top_p: float | None = ...,
-        top_k: int | None = ...,
-        stream: Literal[True],
-        **options: Unpack[CompletionOptions],
-    ) -> Stream: ...
+    def create(self, *, stream: Literal[True], **arguments: Unpack[CreateArguments]) -> Stream: ...
 
     def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int = DEFAULT_MAX_TOKENS,
-        stop_sequences: Sequence[str] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stream: bool = False,
-        **options: Unpack[CompletionOptions],
+        self, *, stream: bool = False, **arguments: Unpack[CreateArguments]
     ) -> Completion | Stream:
         r"""Complete ``prompt`` with ``model``; with ``stream=True``, yield pieces as they arrive.
 
@@ -283,17 +271,15 @@ class Completions:
             top_p: Nucleus sampling, 0-1 (sent only if set).
             top_k: Sample only from the top K tokens, 0-500 (sent only if set).
             stream: Return a :class:`Stream` of pieces instead of a :class:`Completion`.
-            **options: :class:`CompletionOptions` (system prompt, guardrails, service tier,
-                thinking, caching, ...); anything else is refused with a clear error.
+            **arguments: the rest, as :class:`CreateArguments` lists them (the system prompt,
+                guardrails, service tier, thinking, caching, ...); anything else is refused
+                with a clear error.
 
         Raises:
             InvalidParameterError: an argument is wrong, before any request is sent.
             BedrockClaudeError: a subclass says what Bedrock or the network did.
         """
-        seed = _seed_kwargs(
-            model, prompt, max_tokens_to_sample, stop_sequences, temperature, top_p, top_k
-        )
-        request = _checked(seed, options, stream)
+        request = _checked(arguments, stream)
         if stream:
             return self._client._open_stream(request)
         return self._client._invoke(request)
@@ -314,17 +300,21 @@ class AnthropicBedrock(_BaseClient):
         endpoint_url: Another endpoint (a VPC endpoint, the emulator); boto3's
             ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` / ``AWS_ENDPOINT_URL`` are honoured too.
         client: A ready boto3 ``bedrock-runtime`` client to use instead of building one.
-        max_retries: Retries for throttling, 5xx and connection failures (default 2).
+        max_retries: Retries for throttling, 5xx and connection failures (default 2); when
+            given with ``retry_policy``, it sets the policy's count.
         timeout: Seconds for connect and read, or a ``(connect, read)`` pair.
         max_connections: HTTP connections kept open (default 64).
-        retry_policy: Full control over retries and backoff.
+        retry_policy: Full control over retries and backoff (its ``max_retries`` applies
+            unless ``max_retries`` is given too).
         auto_inference_profile: When Bedrock answers that a model needs an inference
             profile, retry once with the profile of the client's region.
         verify: TLS verification: ``False``, or a CA bundle path (boto3's ``verify``).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def _setup(
+        self, runtime: RuntimeHandle, policy: RetryPolicy, *, auto_inference_profile: bool
+    ) -> None:
+        super()._setup(runtime, policy, auto_inference_profile=auto_inference_profile)
         self.Completion = Completions(self)
         """``Completion.create(...)``, as in bedrock_anthropic."""
 
@@ -368,8 +358,8 @@ class AnthropicBedrock(_BaseClient):
         Raises:
             InvalidParameterError: the model does not support CountTokens (before any request).
         """
-        seed = _seed_kwargs(model, prompt, max_tokens_to_sample, None, None, None, None)
-        request = _checked(seed, options, False)
+        arguments = {"model": model, "prompt": prompt, "max_tokens_to_sample": max_tokens_to_sample}
+        request = _checked({**arguments, **options}, False)
         return self._count(request)
 
     def _count(self, request: PreparedRequest) -> int:
@@ -394,52 +384,19 @@ class AsyncCompletions:
 
     @overload
     async def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int = ...,
-        stop_sequences: Sequence[str] | None = ...,
-        temperature: float | None = ...,
-        top_p: float | None = ...,
-        top_k: int | None = ...,
-        stream: Literal[False] = ...,
-        **options: Unpack[CompletionOptions],
+        self, *, stream: Literal[False] = ..., **arguments: Unpack[CreateArguments]
     ) -> Completion: ...
 
     @overload
     async def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int = ...,
-        stop_sequences: Sequence[str] | None = ...,
-        temperature: float | None = ...,
-        top_p: float | None = ...,
-        top_k: int | None = ...,
-        stream: Literal[True],
-        **options: Unpack[CompletionOptions],
+        self, *, stream: Literal[True], **arguments: Unpack[CreateArguments]
     ) -> AsyncStream: ...
 
     async def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int = DEFAULT_MAX_TOKENS,
-        stop_sequences: Sequence[str] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stream: bool = False,
-        **options: Unpack[CompletionOptions],
+        self, *, stream: bool = False, **arguments: Unpack[CreateArguments]
     ) -> Completion | AsyncStream:
         """The async twin of :meth:`Completions.create`; streams are ``async for`` iterators."""
-        seed = _seed_kwargs(
-            model, prompt, max_tokens_to_sample, stop_sequences, temperature, top_p, top_k
-        )
-        request = _checked(seed, options, stream)
+        request = _checked(arguments, stream)
         if stream:
             return await self._client._open_stream(request)
         return await self._client._invoke(request)
@@ -453,11 +410,17 @@ class AsyncAnthropicBedrock(_BaseClient):
     when done.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def _setup(
+        self, runtime: RuntimeHandle, policy: RetryPolicy, *, auto_inference_profile: bool
+    ) -> None:
+        super()._setup(runtime, policy, auto_inference_profile=auto_inference_profile)
         self.Completion = AsyncCompletions(self)
         """``await Completion.create(...)``."""
         self._executor: ThreadPoolExecutor | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Worker threads stay behind: the copy starts its own on first use.
+        return {**self.__dict__, "_executor": None}
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -508,8 +471,8 @@ class AsyncAnthropicBedrock(_BaseClient):
         **options: Unpack[CompletionOptions],
     ) -> int:
         """The async twin of :meth:`AnthropicBedrock.count_tokens`."""
-        seed = _seed_kwargs(model, prompt, max_tokens_to_sample, None, None, None, None)
-        request = _checked(seed, options, False)
+        arguments = {"model": model, "prompt": prompt, "max_tokens_to_sample": max_tokens_to_sample}
+        request = _checked({**arguments, **options}, False)
         return await self._retrying(request, lambda sent: count_once(self._runtime, sent))
 
     async def aclose(self) -> None:

@@ -13,7 +13,6 @@ from typing import Literal
 from ._types import Api
 
 __all__ = [
-    "DEFAULT_LLM_MAX_TOKENS",
     "DEFAULT_MODEL",
     "ModelRules",
     "Sampling",
@@ -23,9 +22,6 @@ __all__ = [
 
 DEFAULT_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 """The model used when none is given: a current Sonnet, through the US inference profile."""
-DEFAULT_LLM_MAX_TOKENS = 1024
-"""``max_tokens`` when none is set, for ``BedrockClaude`` and the ``bedrock-claude`` command:
-room for a full answer (LangChain's Anthropic integrations use the same)."""
 
 Sampling = Literal["any", "temperature_or_top_p", "none"]
 """Which sampling parameters a model takes: all, ``temperature`` or ``top_p`` (not both), none."""

@@ -7,32 +7,35 @@ Each message names the parameter, what it accepts and what it got:
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._errors import InvalidParameterError
-from ._routing import ModelRef, resolve_model
-from ._types import (
-    GUARDRAIL_TRACES,
-    LATENCIES,
-    SERVICE_TIERS,
-    STREAM_MODES,
-    Api,
-    GuardrailTrace,
-    Latency,
-    ServiceTier,
-    StreamProcessingMode,
+from ._option_types import InvocationOptions
+from ._options import (
+    DEFAULT_LLM_MAX_TOKENS,
+    MIN_THINKING_BUDGET,
+    OPTION_NAMES,
+    OPTIONS,
+    check_integer,
 )
+from ._routing import ModelRef, resolve_model
+from ._types import CACHE_POINT, Api
 
 __all__ = [
-    "CACHE_POINT",
+    "DEFAULT_LLM_MAX_TOKENS",
     "DEFAULT_MAX_TOKENS",
+    "MIN_THINKING_BUDGET",
+    "OPTION_NAMES",
     "CompletionParams",
     "InvocationOptions",
     "check_options",
     "check_params",
+    "options_from",
+    "reject_unknown",
 ]
 
 DEFAULT_MAX_TOKENS = 256
@@ -43,112 +46,63 @@ _TEMPERATURE_RANGE = (0.0, 1.0)
 _TOP_P_RANGE = (0.0, 1.0)
 _TOP_K_RANGE = (0, 500)
 
-MIN_THINKING_BUDGET = 1024
-"""The smallest ``budget_tokens`` Claude accepts for extended thinking."""
 _MIN_THINKING_TOP_P = 0.95  # with thinking, top_p may only be set between 0.95 and 1
 MAX_CACHE_POINTS = 4
 """The most ``cache_control`` breakpoints one request may carry."""
-CACHE_POINT = "<|cache_point|>"
-"""Put this in a prompt to cache everything before it (the prompt cache's breakpoint)."""
 
 
-@dataclass(frozen=True, slots=True)
-class InvocationOptions:
-    """Bedrock features beyond the sampling parameters: guardrails, tiers, thinking, caching."""
-
-    guardrail_identifier: str | None = None
-    guardrail_version: str | None = None
-    guardrail_trace: GuardrailTrace | None = None
-    guardrail_stream_processing_mode: StreamProcessingMode | None = None
-    raise_on_guardrail_intervention: bool = False
-    service_tier: ServiceTier | None = None
-    performance_config_latency: Latency | None = None
-    request_metadata: Mapping[str, str] | None = None
-    thinking_budget_tokens: int | None = None
-    cache_system: bool = False
-
-
-OPTION_NAMES = tuple(option.name for option in fields(InvocationOptions))
-"""The parameters that make up :class:`InvocationOptions`."""
-
-
-def _choice(name: str, value: object, choices: tuple[str, ...]) -> Any:
-    if value is None:
-        return None
-    if not isinstance(value, str) or value.lower() not in choices:
-        raise InvalidParameterError(
-            f"{name!r} must be one of {', '.join(map(repr, choices))} (got {value!r})."
-        )
-    return value.lower()
-
-
-def check_options(
-    *,
-    guardrail_identifier: object = None,
-    guardrail_version: object = None,
-    guardrail_trace: object = None,
-    guardrail_stream_processing_mode: object = None,
-    raise_on_guardrail_intervention: object = False,
-    service_tier: object = None,
-    performance_config_latency: object = None,
-    request_metadata: object = None,
-    thinking_budget_tokens: object = None,
-    cache_system: object = False,
-) -> InvocationOptions:
-    """Check the feature options; raise :class:`InvalidParameterError` if one is wrong."""
-    for name, text in (
-        ("guardrail_identifier", guardrail_identifier),
-        ("guardrail_version", guardrail_version),
-    ):
-        if text is not None and (not isinstance(text, str) or not text.strip()):
-            raise InvalidParameterError(f"{name!r} must be a non-empty string (got {text!r}).")
-    guarded = guardrail_identifier is not None
-    for name, value in (
-        ("guardrail_version", guardrail_version),
-        ("guardrail_trace", guardrail_trace),
-        ("guardrail_stream_processing_mode", guardrail_stream_processing_mode),
-        ("raise_on_guardrail_intervention", raise_on_guardrail_intervention or None),
-    ):
-        if value is not None and not guarded:
+def _check_options(values: Mapping[str, object]) -> InvocationOptions:
+    checked = {
+        option.name: option.check(option.name, values.get(option.name, option.default))
+        for option in OPTIONS
+    }
+    for option in OPTIONS:
+        if option.requires is None or checked[option.requires] is not None:
+            continue
+        value = checked[option.name]
+        if value is not None and value != option.default:
             raise InvalidParameterError(
-                f"{name!r} needs a guardrail: set 'guardrail_identifier' too (got {name}="
-                f"{value!r} without one)."
+                f"{option.name!r} needs a {option.requires.rsplit('_', 1)[0]}: set "
+                f"{option.requires!r} too (got {option.name}={value!r} without one)."
             )
-    if request_metadata is not None and (
-        not isinstance(request_metadata, Mapping)
-        or not all(isinstance(k, str) and isinstance(v, str) for k, v in request_metadata.items())
-    ):
-        raise InvalidParameterError(
-            "'request_metadata' must be a mapping of strings to strings "
-            f"(got {request_metadata!r})."
-        )
-    for name, flag in (
-        ("raise_on_guardrail_intervention", raise_on_guardrail_intervention),
-        ("cache_system", cache_system),
-    ):
-        if not isinstance(flag, bool):
-            raise InvalidParameterError(f"{name!r} must be True or False (got {flag!r}).")
-    budget = (
-        None
-        if thinking_budget_tokens is None
-        else _integer("thinking_budget_tokens", thinking_budget_tokens, MIN_THINKING_BUDGET, None)
-    )
-    return InvocationOptions(
-        guardrail_identifier=guardrail_identifier,  # type: ignore[arg-type]
-        guardrail_version=guardrail_version  # type: ignore[arg-type]
-        or ("DRAFT" if guarded else None),
-        guardrail_trace=_choice("guardrail_trace", guardrail_trace, GUARDRAIL_TRACES),
-        guardrail_stream_processing_mode=_choice(
-            "guardrail_stream_processing_mode", guardrail_stream_processing_mode, STREAM_MODES
-        ),
-        raise_on_guardrail_intervention=bool(raise_on_guardrail_intervention),
-        service_tier=_choice("service_tier", service_tier, SERVICE_TIERS),
-        performance_config_latency=_choice(
-            "performance_config_latency", performance_config_latency, LATENCIES
-        ),
-        request_metadata=None if request_metadata is None else dict(request_metadata),
-        thinking_budget_tokens=budget,
-        cache_system=bool(cache_system),
+    for option in OPTIONS:
+        if (
+            option.default_when_required is not None
+            and option.requires is not None
+            and checked[option.requires] is not None
+            and checked[option.name] is None
+        ):
+            checked[option.name] = option.default_when_required
+    return InvocationOptions(**checked)  # type: ignore[arg-type]
+
+
+def check_options(**values: object) -> InvocationOptions:
+    """Check the feature options (``_options.OPTIONS``); raise :class:`InvalidParameterError`.
+
+    Takes each option by its name; an option not given takes its declared default.
+    """
+    unknown = {name: value for name, value in values.items() if name not in OPTION_NAMES}
+    reject_unknown(unknown, OPTION_NAMES)
+    return _check_options(values)
+
+
+# Spelled out from the declaration, for help() and IDEs.
+check_options.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=option.default)
+        for option in OPTIONS
+    ],
+    return_annotation="InvocationOptions",
+)
+
+
+def options_from(source: object, overrides: Mapping[str, Any]) -> InvocationOptions:
+    """The checked options of one call: ``overrides`` win over ``source``'s same-named fields.
+
+    ``source`` is any object with an attribute per option (a LangChain class's fields).
+    """
+    return _check_options(
+        {name: overrides.get(name, getattr(source, name)) for name in OPTION_NAMES}
     )
 
 
@@ -191,17 +145,6 @@ def _number(name: str, value: object, bounds: tuple[float, float]) -> float:
     return float(value)
 
 
-def _integer(name: str, value: object, low: int, high: int | None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        limits = f"from {low}" + (f" to {high}" if high is not None else "")
-        raise InvalidParameterError(f"{name!r} must be an integer {limits} (got {value!r}).")
-    if value < low:
-        raise InvalidParameterError(f"{name!r} must be at least {low} (got {value!r}).")
-    if high is not None and value > high:
-        raise InvalidParameterError(f"{name!r} must be between {low} and {high} (got {value!r}).")
-    return value
-
-
 def _stop_sequences(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -220,7 +163,12 @@ def _stop_sequences(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(sequences))
 
 
-def reject_unknown(unknown: Mapping[str, object], accepted: Iterable[str]) -> None:
+def reject_unknown(
+    unknown: Mapping[str, object],
+    accepted: Iterable[str],
+    *,
+    hint: str = "Extra request body fields go in extra_body.",
+) -> None:
     """Raise for parameters the caller passed that this call does not take."""
     if not unknown:
         return
@@ -230,8 +178,7 @@ def reject_unknown(unknown: Mapping[str, object], accepted: Iterable[str]) -> No
         close = difflib.get_close_matches(name, accepted, n=1)
         problems.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     raise InvalidParameterError(
-        f"unknown parameter {', '.join(problems)}; accepted: {', '.join(accepted)}. "
-        "Extra request body fields go in extra_body."
+        f"unknown parameter {', '.join(problems)}; accepted: {', '.join(accepted)}. {hint}"
     )
 
 
@@ -249,18 +196,24 @@ def check_params(
     extra_body: Mapping[str, Any] | None = None,
     options: InvocationOptions | None = None,
     max_tokens_name: str = "max_tokens_to_sample",
+    base_model: object = None,
 ) -> CompletionParams:
     """Check every argument and the model's rules; raise :class:`InvalidParameterError` if wrong.
 
-    Only parameters the caller set (not ``None``) end up in the request.
+    Only parameters the caller set (not ``None``) end up in the request. ``base_model``: the
+    foundation model an opaque ARN runs, whose rules and API apply (the request still goes to
+    ``model``).
     """
     ref = resolve_model(model, api)
+    if base_model is not None:
+        base = resolve_model(base_model, api)
+        ref = replace(base, model_id=ref.model_id, geo=ref.geo or base.geo)
     if not isinstance(prompt, str):
         raise InvalidParameterError(f"'prompt' must be a string (got {type(prompt).__name__}).")
     if not prompt.strip():
         raise InvalidParameterError("'prompt' must not be empty (got an empty or blank string).")
     limit = ref.rules.max_output_tokens if ref.rules else None
-    tokens = _integer(max_tokens_name, max_tokens, 1, None)
+    tokens = check_integer(max_tokens_name, max_tokens, 1, None)
     if limit is not None and tokens > limit:
         raise InvalidParameterError(
             f"{max_tokens_name!r} must be between 1 and {limit} for {ref.model_id} (got {tokens})."
@@ -280,7 +233,7 @@ def check_params(
         if temperature is None
         else _number("temperature", temperature, _TEMPERATURE_RANGE),
         top_p=None if top_p is None else _number("top_p", top_p, _TOP_P_RANGE),
-        top_k=None if top_k is None else int(_integer("top_k", top_k, *_TOP_K_RANGE)),
+        top_k=None if top_k is None else int(check_integer("top_k", top_k, *_TOP_K_RANGE)),
         system=system or None,
         extra_body=dict(extra_body or {}),
         options=options or InvocationOptions(),

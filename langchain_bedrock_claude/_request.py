@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._errors import (
     BedrockClaudeError,
@@ -25,15 +25,12 @@ from ._formats._common import (
     response_object,
 )
 from ._models import Completion, CompletionChunk
+from ._options import OPTIONS, BotoArgument
 from ._params import CompletionParams
 from ._routing import resolve_model
 
-if TYPE_CHECKING:
-    from ._retry import RetryPolicy
-
 __all__ = [
     "PreparedRequest",
-    "Tries",
     "check_guardrail",
     "completion_from",
     "count_tokens_kwargs",
@@ -43,6 +40,9 @@ __all__ = [
 ]
 
 _JSON = "application/json"
+_BOTO_ARGUMENTS = tuple(
+    (option.name, option.wire) for option in OPTIONS if isinstance(option.wire, BotoArgument)
+)
 _STREAM_MODES = {"sync": "SYNCHRONOUS", "async": "ASYNCHRONOUS"}
 
 
@@ -67,24 +67,16 @@ class PreparedRequest:
             "contentType": _JSON,
             "accept": _JSON,
         }
-        if options.guardrail_identifier is not None:
-            kwargs["guardrailIdentifier"] = options.guardrail_identifier
-            kwargs["guardrailVersion"] = options.guardrail_version
-        if options.guardrail_trace is not None:
-            kwargs["trace"] = options.guardrail_trace.upper()
-        if options.service_tier is not None:
-            kwargs["serviceTier"] = options.service_tier
-        if options.performance_config_latency is not None:
-            kwargs["performanceConfigLatency"] = options.performance_config_latency
-        if options.request_metadata is not None:
-            # Bedrock takes the tags as a JSON object in the X-Amzn-Bedrock-Request-Metadata header.
-            kwargs["requestMetadata"] = json.dumps(options.request_metadata, separators=(",", ":"))
+        # Each option declared as a boto3 argument (_options.OPTIONS), when set.
+        for name, argument in _BOTO_ARGUMENTS:
+            value = getattr(options, name)
+            if value is not None:
+                kwargs[argument.key] = value if argument.encode is None else argument.encode(value)
         return kwargs
 
     def new_parser(self) -> StreamParser:
         """A fresh parser for this request's stream events."""
-        parser: StreamParser = format_for(self.params.api).StreamParser()
-        return parser
+        return format_for(self.params.api).StreamParser()
 
     def parse_body(
         self, raw: bytes, headers: Mapping[str, str], request_id: str | None = None
@@ -125,36 +117,6 @@ def reroute(
     params = request.params
     model = resolve_model(suggested, params.model.api)
     return replace(request, params=replace(params, model=model))
-
-
-class Tries:
-    """What one call has tried so far, and what it sends next after an error.
-
-    A reroute (to the inference profile Bedrock asked for, at most once) is sent at once and is
-    not a retry; every retry counts against the policy's ``max_retries``, whatever its wait.
-    """
-
-    def __init__(self, policy: RetryPolicy, *, auto_inference_profile: bool) -> None:
-        self._policy = policy
-        self._auto_profile = auto_inference_profile
-        self.retries = 0
-        """Retries made so far."""
-        self.rerouted = False
-
-    def after(
-        self, request: PreparedRequest, error: BedrockClaudeError
-    ) -> tuple[PreparedRequest, float] | None:
-        """The request to send next and the seconds to wait first, or ``None`` to give up."""
-        if not self.rerouted:
-            other = reroute(request, error, enabled=self._auto_profile)
-            if other is not None:
-                self.rerouted = True
-                return other, 0.0
-        delay = self._policy.delay(error, self.retries)
-        if delay is None:
-            return None
-        self.retries += 1
-        return request, delay
 
 
 def _base_model_id(params: CompletionParams) -> str:

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._errors import BedrockClaudeError
+    from ._request import PreparedRequest
 
 __all__ = [
     "DEFAULT_INITIAL_DELAY",
     "DEFAULT_MAX_DELAY",
     "DEFAULT_MAX_RETRIES",
     "RetryPolicy",
+    "Tries",
     "should_retry",
 ]
 
@@ -100,3 +102,35 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.initial_delay * 2.0**attempt)
         # "Equal jitter": at least half the backoff, so retries never bunch up at zero.
         return ceiling / 2 + self.jitter() * ceiling / 2
+
+
+class Tries:
+    """What one call has tried so far, and what it sends next after an error.
+
+    A reroute (to the inference profile Bedrock asked for, at most once) is sent at once and is
+    not a retry; every retry counts against the policy's ``max_retries``, whatever its wait.
+    """
+
+    def __init__(self, policy: RetryPolicy, *, auto_inference_profile: bool) -> None:
+        self._policy = policy
+        self._auto_profile = auto_inference_profile
+        self.retries = 0
+        """Retries made so far."""
+        self.rerouted = False
+
+    def after(
+        self, request: PreparedRequest, error: BedrockClaudeError
+    ) -> tuple[PreparedRequest, float] | None:
+        """The request to send next and the seconds to wait first, or ``None`` to give up."""
+        if not self.rerouted:
+            from ._request import reroute  # not at import: the command's --help reads this module
+
+            other = reroute(request, error, enabled=self._auto_profile)
+            if other is not None:
+                self.rerouted = True
+                return other, 0.0
+        delay = self._policy.delay(error, self.retries)
+        if delay is None:
+            return None
+        self.retries += 1
+        return request, delay

@@ -29,8 +29,8 @@ from ._errors import (
 )
 from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
-from ._request import PreparedRequest, Tries, check_guardrail, completion_from, final_chunk
-from ._retry import RetryPolicy
+from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk
+from ._retry import RetryPolicy, Tries
 from ._translate import map_aws_errors
 
 __all__ = ["AsyncStream", "Stream", "StreamSession"]

@@ -9,6 +9,7 @@ from typing import Literal, TypeVar, get_args
 
 __all__ = [
     "APIS",
+    "CACHE_POINT",
     "GUARDRAIL_TRACES",
     "LATENCIES",
     "SERVICE_TIERS",
@@ -35,3 +36,8 @@ GUARDRAIL_TRACES: tuple[str, ...] = get_args(GuardrailTrace)
 STREAM_MODES: tuple[str, ...] = get_args(StreamProcessingMode)
 
 T = TypeVar("T")
+
+CACHE_POINT = "<|cache_point|>"
+"""Put this in a prompt to cache everything before it (the prompt cache's breakpoint).
+
+A wire-format marker: the Messages format (``_formats``) turns it into ``cache_control``."""

@@ -23,9 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._model_rules import DEFAULT_LLM_MAX_TOKENS, DEFAULT_MODEL
+from ._model_rules import DEFAULT_MODEL
+from ._options import DEFAULT_LLM_MAX_TOKENS, OPTIONS, Flag
 from ._retry import DEFAULT_MAX_RETRIES
-from ._types import APIS, GUARDRAIL_TRACES, LATENCIES, SERVICE_TIERS, STREAM_MODES
+from ._types import APIS
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -195,47 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="force a wire API (default: chosen from the model id)",
     )
     features = parser.add_argument_group("Bedrock features")
-    features.add_argument(
-        "--guardrail", metavar="ID", help="apply this Bedrock guardrail (id or ARN)"
-    )
-    features.add_argument(
-        "--guardrail-version", metavar="VERSION", help="the guardrail's version (default: DRAFT)"
-    )
-    features.add_argument(
-        "--guardrail-trace",
-        choices=GUARDRAIL_TRACES,
-        help="include the guardrail's trace in the result",
-    )
-    features.add_argument(
-        "--guardrail-stream-mode",
-        choices=STREAM_MODES,
-        help="stream processing: check text before (sync) or while (async) it is sent",
-    )
-    features.add_argument(
-        "--service-tier",
-        choices=SERVICE_TIERS,
-        help="Bedrock service tier",
-    )
-    features.add_argument("--latency", choices=LATENCIES, help="latency-optimized inference")
-    features.add_argument(
-        "--tag",
-        action="append",
-        metavar="KEY=VALUE",
-        help="request metadata recorded in invocation logs (repeatable)",
-    )
-    features.add_argument(
-        "--thinking-budget",
-        type=int,
-        metavar="N",
-        help="enable extended thinking with N budget tokens (at least 1024, below --max-tokens)",
-    )
+    for option in OPTIONS:
+        if option.flag is not None:
+            _add_flag(features, option.name, option.flag)
     features.add_argument(
         "--show-thinking",
         action="store_true",
         help="print the thinking to stderr as it arrives (it never goes to stdout)",
-    )
-    features.add_argument(
-        "--cache-system", action="store_true", help="cache the system prompt (prompt caching)"
     )
     features.add_argument(
         "--count-tokens",
@@ -281,6 +248,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     output.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _add_flag(group: argparse._ArgumentGroup, name: str, flag: Flag) -> None:
+    """The flag of one declared option (``_options.OPTIONS``), stored under the option's name."""
+    if flag.kind == "switch":
+        group.add_argument(flag.name, dest=name, action="store_true", help=flag.help)
+        return
+    options: dict[str, Any] = {"dest": name, "metavar": flag.metavar, "help": flag.help}
+    if flag.kind == "int":
+        options["type"] = int
+    if flag.choices:
+        options["choices"] = flag.choices
+    if flag.kind == "pairs":
+        options["action"] = "append"
+    group.add_argument(flag.name, **options)
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -516,14 +498,14 @@ def _client(args: argparse.Namespace, emulator: Any) -> AnthropicBedrock:
     )
 
 
-def _tags(pairs: Sequence[str] | None) -> dict[str, str] | None:
+def _tags(flag: str, pairs: Sequence[str] | None) -> dict[str, str] | None:
     if not pairs:
         return None
     tags = {}
     for pair in pairs:
         key, equals, value = pair.partition("=")
         if not equals or not key:
-            raise _Usage(f"--tag takes KEY=VALUE (got {pair!r})")
+            raise _Usage(f"{flag} takes KEY=VALUE (got {pair!r})")
         tags[key] = value
     return tags
 
@@ -539,16 +521,13 @@ def _create_kwargs(args: argparse.Namespace, prompt: str) -> dict[str, Any]:
         "top_k": args.top_k,
         "system": args.system,
         "api": args.api,
-        "guardrail_identifier": args.guardrail,
-        "guardrail_version": args.guardrail_version,
-        "guardrail_trace": args.guardrail_trace,
-        "guardrail_stream_processing_mode": args.guardrail_stream_mode,
-        "service_tier": args.service_tier,
-        "performance_config_latency": args.latency,
-        "request_metadata": _tags(args.tag),
-        "thinking_budget_tokens": args.thinking_budget,
-        "cache_system": args.cache_system,
     }
+    for option in OPTIONS:
+        if option.flag is not None:
+            value = getattr(args, option.name)
+            kwargs[option.name] = (
+                _tags(option.flag.name, value) if option.flag.kind == "pairs" else value
+            )
     # Unset options stay out, so the client's own defaults and checks apply.
     return {key: value for key, value in kwargs.items() if value is not None and value is not False}
 
@@ -589,8 +568,9 @@ def _run(args: argparse.Namespace, prompt: str, out: _Output) -> int:
                 )
             kwargs = _create_kwargs(args, prompt)
             if args.count_tokens:
-                seed = ("stop_sequences", "temperature", "top_p", "top_k")
-                tokens = client.count_tokens(**{k: v for k, v in kwargs.items() if k not in seed})
+                sampling = ("stop_sequences", "temperature", "top_p", "top_k")
+                counted = {k: v for k, v in kwargs.items() if k not in sampling}
+                tokens = client.count_tokens(**counted)
                 out.count(tokens)
                 return EXIT_OK
             timing = _Timing(started=time.perf_counter())

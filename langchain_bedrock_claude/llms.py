@@ -16,27 +16,29 @@ from contextlib import aclosing
 from functools import cached_property
 from typing import Any, TypeVar
 
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LLM
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+    Callbacks,
+)
+from langchain_core.language_models import LLM, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.runnables import RunnableConfig
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr
 
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
-from ._client import AnthropicBedrock, AsyncAnthropicBedrock
-from ._model_rules import DEFAULT_LLM_MAX_TOKENS, DEFAULT_MODEL
+from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
+from ._constructor import constructor_arguments
+from ._model_rules import DEFAULT_MODEL
 from ._models import Completion, CompletionChunk, Usage
-from ._params import (
-    OPTION_NAMES,
-    InvocationOptions,
-    check_options,
-    check_params,
-    reject_unknown,
-)
+from ._option_fields import BedrockOptionFields
+from ._options import OPTION_NAMES
+from ._params import DEFAULT_LLM_MAX_TOKENS, check_params, reject_unknown
 from ._request import PreparedRequest, prepare
 from ._retry import DEFAULT_MAX_RETRIES
-from ._types import Api, GuardrailTrace, Latency, ServiceTier, StreamProcessingMode
+from ._types import Api
 
 __all__ = ["BedrockClaude"]
 
@@ -79,19 +81,25 @@ def _to_generation_chunk(piece: CompletionChunk) -> GenerationChunk:
     return GenerationChunk(text=piece.completion)
 
 
-class BedrockClaude(LLM):
+class BedrockClaude(LLM, BedrockOptionFields):
     """Anthropic's Claude on AWS Bedrock, as a LangChain LLM (text in, text out).
 
     Works with every current Claude model, inference profile and ARN (Messages API), and with
     the legacy Text Completions ids. Streams token by token (``on_llm_new_token``), async
     without blocking the event loop, and reports token usage in ``generation_info`` and
     ``llm_output["token_usage"]``.
+
+    Every Bedrock feature option (guardrails, service tier, thinking, caching, ...) is a field,
+    inherited from :class:`BedrockOptionFields`, and can be overridden per call.
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     model: str = Field(default=DEFAULT_MODEL, alias="model_id")
     """Model id, inference profile id (``us.anthropic...``, ``global.anthropic...``) or ARN."""
+    base_model_id: str | None = Field(default=None, alias="base_model")
+    """For an ARN that names no model (a custom or provisioned model, an application inference
+    profile): the foundation model it runs, whose rules and wire API then apply."""
     max_tokens: int = DEFAULT_LLM_MAX_TOKENS
     """The most tokens to generate."""
     temperature: float | None = None
@@ -128,8 +136,8 @@ class BedrockClaude(LLM):
     """A ready boto3 ``bedrock-runtime`` client to use instead of building one."""
     max_retries: int = DEFAULT_MAX_RETRIES
     """Retries for throttling, 5xx and connection failures (streams: before the first token)."""
-    timeout: float | None = None
-    """Seconds for connect and read (default 10 s connect, 300 s read)."""
+    timeout: float | tuple[float, float] | None = None
+    """Seconds for connect and read, or a ``(connect, read)`` pair (default 10 s, 300 s)."""
     max_connections: int | None = None
     """HTTP connections (and async worker threads) kept; default 64."""
     streaming: bool = False
@@ -143,31 +151,13 @@ class BedrockClaude(LLM):
     ``AWS_BEARER_TOKEN_BEDROCK``)."""
     verify: bool | str | None = None
     """TLS verification: ``False``, or the path of a CA bundle."""
-    guardrail_identifier: str | None = None
-    """A Bedrock guardrail's id or ARN, applied to every call."""
-    guardrail_version: str | None = None
-    """The guardrail's version (default ``"DRAFT"``)."""
-    guardrail_trace: GuardrailTrace | None = None
-    """``"enabled"``, ``"enabled_full"`` or ``"disabled"``: include the guardrail's trace."""
-    guardrail_stream_processing_mode: StreamProcessingMode | None = None
-    """For streams: ``"sync"`` checks text before it is sent, ``"async"`` in parallel."""
-    raise_on_guardrail_intervention: bool = False
-    """Raise :class:`GuardrailInterventionError` instead of returning the guardrail's text."""
-    service_tier: ServiceTier | None = None
-    """``"priority"``, ``"default"``, ``"flex"`` or ``"reserved"``."""
-    performance_config_latency: Latency | None = None
-    """``"standard"`` or ``"optimized"`` (latency-optimized inference)."""
-    request_metadata: dict[str, str] | None = None
-    """Tags recorded with each call in invocation logs (e.g. for cost allocation)."""
-    thinking_budget_tokens: int | None = None
-    """Enable extended thinking with this budget (at least 1024, below ``max_tokens``)."""
-    cache_system: bool = False
-    """Cache the system prompt (prompt caching)."""
     auto_inference_profile: bool = False
     """When Bedrock says a model needs an inference profile, retry once with it."""
 
     def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
+        # Unknown names are refused and langchain-aws spellings translated before pydantic,
+        # which would ignore the first and read True as 1.
+        super().__init__(**constructor_arguments(type(self), data))
         # Fail at construction, not at the first call, for a bad id or value. Checked here
         # rather than in a validator so the error stays an InvalidParameterError (pydantic
         # would wrap it in its own ValidationError).
@@ -177,11 +167,7 @@ class BedrockClaude(LLM):
         # The same checks a call makes, on a stand-in prompt; then the connection settings.
         self._request("check", None, {})
         self._settings()
-
-    def _options(self, overrides: Mapping[str, Any]) -> InvocationOptions:
-        return check_options(
-            **{name: overrides.get(name, getattr(self, name)) for name in OPTION_NAMES}
-        )
+        retry_policy_for(self.max_retries, None)
 
     # --- LangChain identity -------------------------------------------------------------------
 
@@ -271,11 +257,12 @@ class BedrockClaude(LLM):
         return RuntimeHandle(self._settings(), self.client)
 
     def _twin(self, kind: type[ClientT]) -> ClientT:
-        client = kind(
-            max_retries=self.max_retries, auto_inference_profile=self.auto_inference_profile
+        # One boto3 client and connection pool for both twins.
+        return kind.sharing(
+            self._runtime,
+            retry_policy=retry_policy_for(self.max_retries, None),
+            auto_inference_profile=self.auto_inference_profile,
         )
-        client._runtime = self._runtime  # one boto3 client and pool for both twins
-        return client
 
     @cached_property
     def _sync_client(self) -> AnthropicBedrock:
@@ -287,9 +274,11 @@ class BedrockClaude(LLM):
 
     # --- requests -------------------------------------------------------------------------------
 
-    def _stops(self, stop: list[str] | None) -> list[str]:
-        # A new list: neither the field nor the caller's list is ever mutated.
-        return list(dict.fromkeys([*(self.stop or ()), *(stop or ())]))
+    def _stops(self, stop: list[str] | str | None) -> list[str]:
+        # A new list: neither the field nor the caller's list is ever mutated. A string is one
+        # stop sequence (iterating it would make one per character).
+        given = [stop] if isinstance(stop, str) else (stop or ())
+        return list(dict.fromkeys([*(self.stop or ()), *given]))
 
     def _request(
         self,
@@ -314,11 +303,112 @@ class BedrockClaude(LLM):
                 system=options.get("system", self.system),
                 api=self.api,
                 extra_body=extra,
-                options=self._options(options),
+                options=self.invocation_options(options),
                 max_tokens_name="max_tokens",
+                base_model=self.base_model_id,
             ),
             stream=stream,
         )
+
+    # --- per-call options as fields: part of the LLM cache key ---------------------------------
+
+    def _for_call(self, kwargs: dict[str, Any]) -> tuple[BedrockClaude, dict[str, Any]]:
+        """This model with the call's options as fields, and the other arguments.
+
+        langchain-core keys its LLM cache on the model's fields and ``stop`` only: an option
+        given per call would otherwise get the answer cached without it.
+        """
+        update = {name: kwargs[name] for name in _CALL_OPTIONS if name in kwargs}
+        if not update:
+            return self, kwargs
+        if "model_kwargs" in update:
+            update["model_kwargs"] = {**self.model_kwargs, **(update["model_kwargs"] or {})}
+        rest = {name: value for name, value in kwargs.items() if name not in update}
+        # Built first so the copy shares them: one boto3 client and pool for every call.
+        self._sync_client, self._async_client  # noqa: B018
+        return self.model_copy(update=update), rest
+
+    def generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        callbacks: Callbacks | list[Callbacks] | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """As :meth:`LLM.generate`; options given per call are part of the LLM cache key."""
+        model, rest = self._for_call(kwargs)
+        return super(BedrockClaude, model).generate(
+            prompts, self._stops_or_none(stop), callbacks, **rest
+        )
+
+    async def agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        callbacks: Callbacks | list[Callbacks] | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """As :meth:`LLM.agenerate`; options given per call are part of the LLM cache key."""
+        model, rest = self._for_call(kwargs)
+        return await super(BedrockClaude, model).agenerate(
+            prompts, self._stops_or_none(stop), callbacks, **rest
+        )
+
+    @staticmethod
+    def _stops_or_none(stop: list[str] | str | None) -> list[str] | None:
+        # A string is one stop sequence, also in the LLM cache key and the tracers' params.
+        return [stop] if isinstance(stop, str) else stop
+
+    # --- streams: no empty token reaches a consumer ---------------------------------------------
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[str]:
+        """As :meth:`LLM.stream`, without empty pieces.
+
+        The stream's last chunk carries only its metadata (usage, stop reason, request id):
+        it still reaches ``generation_info`` and the callbacks' ``on_llm_end``.
+        """
+        stops = self._stops_or_none(stop)
+        for text in super().stream(input, config, stop=stops, **kwargs):
+            if text:
+                yield text
+
+    async def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[str]:
+        """As :meth:`LLM.astream`, without empty pieces (see :meth:`stream`)."""
+        stops = self._stops_or_none(stop)
+        async for text in super().astream(input, config, stop=stops, **kwargs):
+            if text:
+                yield text
+
+    # --- pickle and copy ------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # The built clients pickle as their settings (RuntimeHandle); a passed one cannot.
+        if self.client is not None:
+            raise TypeError(
+                "cannot pickle a BedrockClaude made with client=<a boto3 client>: pass the "
+                "connection settings (region_name, credentials, endpoint_url) instead"
+            )
+        return super().__getstate__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BedrockClaude:
+        memo = {} if memo is None else memo
+        if self.client is not None:
+            memo[id(self.client)] = self.client  # a boto3 client is shared, never copied
+        return super().__deepcopy__(memo)
 
     def get_num_tokens(self, text: str) -> int:
         """Count ``text``'s tokens with Bedrock's CountTokens operation (no local guesswork).
@@ -361,7 +451,7 @@ class BedrockClaude(LLM):
         with stream:
             for piece in stream:
                 chunk = _to_generation_chunk(piece)
-                if run_manager is not None:
+                if run_manager is not None and chunk.text:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
@@ -378,7 +468,7 @@ class BedrockClaude(LLM):
         async with stream, aclosing(stream.__aiter__()) as pieces:
             async for piece in pieces:
                 chunk = _to_generation_chunk(piece)
-                if run_manager is not None:
+                if run_manager is not None and chunk.text:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 

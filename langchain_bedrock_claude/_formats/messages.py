@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._models import Usage
-from .._params import CACHE_POINT, CompletionParams
+from .._types import CACHE_POINT
 from ._common import (
     GUARDRAIL_ACTION,
     GUARDRAIL_TRACE,
@@ -25,6 +25,9 @@ from ._common import (
     usage_from_metrics,
 )
 from .prompt import split_turns
+
+if TYPE_CHECKING:
+    from .._params import CompletionParams
 
 __all__ = ["ANTHROPIC_VERSION", "StreamParser", "build_body", "parse_response"]
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._models import Usage
-from .._params import CompletionParams
 from ._common import (
     GUARDRAIL_ACTION,
     GUARDRAIL_TRACE,
@@ -25,6 +24,9 @@ from ._common import (
     usage_from_metrics,
 )
 from .prompt import wrap_prompt
+
+if TYPE_CHECKING:
+    from .._params import CompletionParams
 
 __all__ = ["StreamParser", "build_body", "parse_response"]
 

@@ -1,4 +1,4 @@
-"""The seed-compatible client, sync and async, against the emulator."""
+"""The bedrock_anthropic-compatible client, sync and async, against the emulator."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from langchain_bedrock_claude import AnthropicBedrock
 
 from .conftest import CREDENTIALS, LEGACY, SONNET_45
 
-SEED_EXAMPLE = """
+# What each API reports for an answer that ends by itself: the Messages API says end_turn; the
+# legacy Text Completions API says stop_sequence, the "\n\nHuman:" turn marker it stopped at.
+STOP_REASON = {SONNET_45: "end_turn", LEGACY: "stop_sequence"}
+STOP_SEQUENCE = {SONNET_45: None, LEGACY: "\n\nHuman:"}
+
+BEDROCK_ANTHROPIC_EXAMPLE = """
 import os
 from langchain_bedrock_claude import AnthropicBedrock
 
@@ -38,7 +43,7 @@ for completion in stream:
 @pytest.mark.parametrize(
     "model", [LEGACY, SONNET_45, "anthropic.claude-instant-v1", "global.anthropic.claude-opus-4-8"]
 )
-def test_the_seed_usage_example_streams_the_text(model, emu, monkeypatch, capsys):
+def test_the_bedrock_anthropic_usage_example_streams_the_text(model, emu, monkeypatch, capsys):
     monkeypatch.setenv("AWS_ACCESS_KEY", CREDENTIALS["access_key"])
     monkeypatch.setenv("AWS_SECRET_KEY", CREDENTIALS["secret_key"])
     monkeypatch.setenv("AWS_REGION", "us-east-1")
@@ -46,7 +51,7 @@ def test_the_seed_usage_example_streams_the_text(model, emu, monkeypatch, capsys
     expected = AnthropicBedrock(region="us-east-1", **CREDENTIALS).Completion.create(
         model=model, prompt="Why is the sky blue?", max_tokens_to_sample=300
     )
-    exec(SEED_EXAMPLE.replace("MODEL", repr(model)), {})
+    exec(BEDROCK_ANTHROPIC_EXAMPLE.replace("MODEL", repr(model)), {})
     printed = capsys.readouterr().out
     assert printed == expected.completion
     assert len(printed.split()) > 5
@@ -88,7 +93,8 @@ def test_stream_yields_pieces_as_sent_and_metadata_last(twin, emu, model):
     assert last.is_final
     assert last.usage.output_tokens == 3
     assert last.request_id == stream.request_id
-    assert last.stop_reason in ("end_turn", "stop_sequence")
+    assert last.stop_reason == STOP_REASON[model]
+    assert last.stop_sequence == STOP_SEQUENCE[model]
     assert stream.completion.completion == "Hello world!"
     assert stream.usage == last.usage
 

@@ -34,9 +34,13 @@ class TokenRecorder(BaseCallbackHandler):
 class AsyncTokenRecorder(AsyncCallbackHandler):
     def __init__(self) -> None:
         self.tokens: list[str] = []
+        self.ends: list[Any] = []
 
     async def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
         self.tokens.append(token)
+
+    async def on_llm_end(self, response: Any, **kwargs: Any) -> None:
+        self.ends.append(response)
 
 
 @pytest.mark.parametrize("model", [SONNET_45, LEGACY])
@@ -50,7 +54,8 @@ def test_invoke_and_generate_report_usage_and_metadata(llm_factory, emu, model):
     assert info["usage"]["output_tokens"] == 2
     assert info["model_id"] == model
     assert info["request_id"]
-    assert info["stop_reason"] in ("end_turn", "stop_sequence")
+    # Deterministic per API: Messages ends its turn; Text Completions stops at "\n\nHuman:".
+    assert info["stop_reason"] == ("end_turn" if model == SONNET_45 else "stop_sequence")
     assert result.llm_output["token_usage"]["output_tokens"] == 2
     assert result.llm_output["token_usage"]["total_tokens"] == info["usage"]["total_tokens"]
 
@@ -59,8 +64,9 @@ def test_stream_calls_on_llm_new_token_for_every_piece(llm_factory, emu):
     emu.reply(["Hel", "lo", " there"])
     recorder = TokenRecorder()
     pieces = list(llm_factory().stream("hi", config={"callbacks": [recorder]}))
-    assert pieces == ["Hel", "lo", " there", ""]
-    assert recorder.tokens == ["Hel", "lo", " there", ""]
+    # No empty token (issue #12 item 11): the final metadata-only chunk reaches on_llm_end.
+    assert pieces == ["Hel", "lo", " there"]
+    assert recorder.tokens == ["Hel", "lo", " there"]
     generation = recorder.ends[0].generations[0][0]
     assert generation.text == "Hello there"
     assert generation.generation_info["usage"]["output_tokens"] == 3
@@ -71,7 +77,7 @@ def test_streaming_true_makes_invoke_stream_under_the_hood(llm_factory, emu):
     recorder = TokenRecorder()
     llm = llm_factory(streaming=True)
     assert llm.invoke("hi", config={"callbacks": [recorder]}) == "abc"
-    assert recorder.tokens == ["a", "b", "c", ""]
+    assert recorder.tokens == ["a", "b", "c"]  # no empty token (issue #12 item 11)
     assert emu.requests[-1].operation == "invoke-with-response-stream"
     assert recorder.ends[0].llm_output["token_usage"]["output_tokens"] == 3
 
@@ -85,9 +91,8 @@ async def test_async_invoke_stream_and_streaming_flag(llm_factory, emu):
     assert [piece async for piece in llm.astream("hi", config={"callbacks": [recorder]})] == [
         "x",
         "y",
-        "",
     ]
-    assert recorder.tokens == ["x", "y", ""]
+    assert recorder.tokens == ["x", "y"]
     emu.reply(["p", "q"])
     assert await llm_factory(streaming=True).ainvoke("hi") == "pq"
 
@@ -306,7 +311,7 @@ def test_the_llm_retries_transient_faults_and_reports_broken_streams(llm_factory
     async def async_side() -> None:
         emu.fail_next("ServiceUnavailableException", 503)
         emu.reply(["x", "y"])
-        assert [piece async for piece in llm.astream("hi")] == ["x", "y", ""]
+        assert [piece async for piece in llm.astream("hi")] == ["x", "y"]
         emu.reply(["a", " b", " c"])
         emu.interrupt_stream(after_events=4, mode="exception", exception_type="throttlingException")
         with pytest.raises(pkg.StreamInterruptedError) as broken:

@@ -24,7 +24,7 @@ pytestmark = [
 MODEL = os.environ.get("BEDROCK_CLAUDE_AWS_MODEL", DEFAULT_MODEL)
 
 
-def test_the_seed_interface_streams_and_reports_usage() -> None:
+def test_the_bedrock_anthropic_interface_streams_and_reports_usage() -> None:
     client = AnthropicBedrock()
     stream = client.Completion.create(
         model=MODEL, prompt="Say hello in five words.", max_tokens_to_sample=50, stream=True

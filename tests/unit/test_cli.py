@@ -39,6 +39,7 @@ from langchain_bedrock_claude._errors import (
     ValidationError,
 )
 from langchain_bedrock_claude._models import Completion, Usage
+from langchain_bedrock_claude._options import OPTIONS
 
 EXIT_CODE_OF = [
     (InvalidParameterError("x"), 2),
@@ -428,3 +429,16 @@ def test_help_imports_neither_boto3_langchain_nor_the_emulator() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stderr.strip() == "[]"
+
+
+def test_help_documents_every_flag_the_parser_has() -> None:
+    # Derived from the parser (and so from _options.OPTIONS), not a hand list that misses some.
+    parser = cli.build_parser()
+    flags = [flag for action in parser._actions for flag in action.option_strings]
+    assert len(flags) >= 30
+    text = help_text()
+    for flag in flags:
+        assert flag in text, flag
+    for option in OPTIONS:
+        if option.flag is not None:
+            assert option.flag.name in flags

@@ -7,18 +7,15 @@ import pytest
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude._models import Completion, Usage
-from langchain_bedrock_claude._params import (
-    CACHE_POINT,
-    OPTION_NAMES,
-    check_options,
-    check_params,
-)
+from langchain_bedrock_claude._options import OPTION_NAMES
+from langchain_bedrock_claude._params import check_options, check_params
 from langchain_bedrock_claude._request import (
     check_guardrail,
     count_tokens_kwargs,
     prepare,
     reroute,
 )
+from langchain_bedrock_claude._types import CACHE_POINT
 
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
