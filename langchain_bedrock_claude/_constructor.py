@@ -153,8 +153,15 @@ def _config(value: object) -> dict[str, Any]:
         raise InvalidParameterError(
             f"'config' must be a botocore.config.Config (got {type(value).__name__})."
         )
-    # The options the caller set (botocore keeps them apart from its defaults).
-    given: dict[str, Any] = dict(getattr(value, "_user_provided_options", {}))
+    # The options the caller set: botocore keeps them apart from its defaults (a private
+    # attribute; if a botocore release renames it, refuse rather than ignore the Config).
+    provided = getattr(value, "_user_provided_options", None)
+    if not isinstance(provided, Mapping):
+        raise InvalidParameterError(
+            "this botocore version's Config cannot be read: use timeout=, max_retries=, "
+            "max_connections= and region_name= instead of config=."
+        )
+    given: dict[str, Any] = dict(provided)
     refused = sorted(set(given) - _CONFIG_HONOURED)
     if refused:
         raise InvalidParameterError(
