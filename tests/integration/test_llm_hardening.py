@@ -15,6 +15,8 @@ from langchain_core.caches import InMemoryCache
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.globals import set_llm_cache
 from langchain_core.load import dumps
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import PromptTemplate
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import AnthropicBedrock, AsyncAnthropicBedrock, BedrockClaude
@@ -338,6 +340,9 @@ def test_no_empty_token_reaches_stream_or_callbacks(llm_factory, emu):
     info = recorder.ends[0].generations[0][0].generation_info
     assert info["stop_reason"] == "end_turn" and info["request_id"]
     assert info["usage"]["output_tokens"] > 0 and info["thinking"] == "France's capital."
+    emu.reply(["a", "b"])
+    chain = PromptTemplate.from_template("{question}") | llm_factory() | StrOutputParser()
+    assert list(chain.stream({"question": "hi"})) == ["a", "b"]  # through Runnable.transform
 
 
 async def test_no_empty_token_reaches_astream_or_callbacks(llm_factory, emu):
