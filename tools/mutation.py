@@ -67,7 +67,13 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/integration/test_client.py",
         "tests/integration/test_reliability.py",
     ),
-    "llms.py": ("tests/unit", "tests/integration/test_llm.py"),
+    "_constructor.py": ("tests/unit", "tests/integration/test_llm_hardening.py"),
+    "_redact.py": ("tests/unit", "tests/integration/test_error_translation.py"),
+    "llms.py": (
+        "tests/unit",
+        "tests/integration/test_llm.py",
+        "tests/integration/test_llm_hardening.py",
+    ),
 }
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
