@@ -152,6 +152,9 @@ def _skipped_lines(tree: ast.Module) -> set[int]:
             lines.update(span(node.returns))
         if isinstance(node, ast.Call) and "logger" in ast.unparse(node.func):
             lines.update(span(node))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for decorator in node.decorator_list:  # @dataclass(frozen=True, slots=True), ...
+                lines.update(span(decorator))
     return lines
 
 
