@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._errors import InvalidParameterError
+from ._exchange import track_connections
 from ._logging import install_redaction, register_secret
 from ._translate import map_aws_errors
 
@@ -216,7 +217,8 @@ class RuntimeHandle:
 
     def __init__(self, settings: ClientSettings, client: Any | None = None) -> None:
         self.settings = settings
-        self._client: BedrockRuntimeClient | None = client
+        # Tracked, so that a cancelled async call can abort its request (see _exchange).
+        self._client: BedrockRuntimeClient | None = track_connections(client)
         self._owned = client is None
         if client is not None:
             install_redaction()
@@ -240,7 +242,9 @@ class RuntimeHandle:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = build_runtime_client(self.settings, model_id)
+                    self._client = track_connections(
+                        build_runtime_client(self.settings, model_id)
+                    )
                 client = self._client
         return client
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ._boto import ClientSettings, RuntimeHandle
+from ._bridge import Workers, run_blocking
 from ._errors import BedrockClaudeError, InvalidParameterError
+from ._exchange import Exchange
 from ._models import Completion
 from ._option_types import CompletionOptions
 from ._options import OPTION_NAMES, check_switch
@@ -34,7 +35,7 @@ from ._request import (
     prepare,
 )
 from ._retry import DEFAULT_MAX_RETRIES, RetryPolicy, Tries
-from ._streaming import AsyncStream, Stream, StreamSession, run_blocking
+from ._streaming import AsyncStream, Stream, StreamSession
 from ._translate import map_aws_errors
 from ._types import T
 
@@ -405,9 +406,11 @@ class AsyncCompletions:
 class AsyncAnthropicBedrock(_BaseClient):
     """The async twin of :class:`AnthropicBedrock`: same arguments, ``await`` and ``async for``.
 
-    Blocking boto3 calls run on the client's own worker threads (as many as
-    ``max_connections``), never on the event loop. Call ``aclose()`` (or use ``async with``)
-    when done.
+    Blocking boto3 calls run on the client's own worker threads, never on the event loop:
+    one thread per call in flight (an open stream included), started when every thread is
+    busy, up to ``max_connections``, and ended after 10 s idle. Cancelling a call (or a
+    stream still opening) aborts its request: its thread and connection are free at once.
+    Call ``aclose()`` (or use ``async with``) when done.
     """
 
     def _setup(
@@ -416,28 +419,34 @@ class AsyncAnthropicBedrock(_BaseClient):
         super()._setup(runtime, policy, auto_inference_profile=auto_inference_profile)
         self.Completion = AsyncCompletions(self)
         """``await Completion.create(...)``."""
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: Workers | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Worker threads stay behind: the copy starts its own on first use.
         return {**self.__dict__, "_executor": None}
 
     @property
-    def executor(self) -> ThreadPoolExecutor:
+    def executor(self) -> Workers:
         """The worker threads that run boto3's blocking calls (created on first use)."""
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=self._runtime.settings.max_connections,
-                thread_name_prefix="bedrock-claude",
-            )
+            self._executor = Workers(self._runtime.settings.max_connections, name="bedrock-claude")
         return self._executor
 
     async def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
-        """``call(request)`` on a worker thread, retried as the policy says; waits on the loop."""
+        """``call(request)`` on a worker thread, retried as the policy says; waits on the loop.
+
+        A cancelled caller aborts the request in flight, so its thread and connection are
+        free at once rather than after the read timeout.
+        """
         tries = self._tries()
         while True:
+            exchange = Exchange()
             try:
-                result: T = await run_blocking(self.executor, partial(call, request))
+                result: T = await run_blocking(
+                    self.executor,
+                    partial(exchange.run, partial(call, request), finish=True),
+                    on_cancel=exchange.abort,
+                )
                 return result
             except BedrockClaudeError as error:
                 following = tries.after(request, error)
@@ -455,11 +464,7 @@ class AsyncAnthropicBedrock(_BaseClient):
         session = StreamSession(
             self._runtime, request, self._policy, auto_inference_profile=self.auto_inference_profile
         )
-        try:
-            await run_blocking(self.executor, session.open)
-        except asyncio.CancelledError:
-            session.close()
-            raise
+        await run_blocking(self.executor, session.open, on_cancel=session.close)
         return AsyncStream(session, self.executor)
 
     async def count_tokens(

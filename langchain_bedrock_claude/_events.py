@@ -18,9 +18,13 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from botocore.eventstream import EventStreamBuffer, EventStreamHeaderParser
+from botocore.eventstream import EventStreamBuffer, EventStreamHeaderParser, ParserError
 
-__all__ = ["chunk_bytes", "chunk_events"]
+__all__ = ["CORRUPT_FRAME_ERRORS", "chunk_bytes", "chunk_events", "fast_path", "new_buffer"]
+
+CORRUPT_FRAME_ERRORS = (ParserError,)
+"""What botocore raises for a frame that fails its checks (``ChecksumMismatch``, bad lengths):
+not a ``BotoCoreError``, so the stream layer translates it."""
 
 
 class _RepeatedHeaders(EventStreamHeaderParser):
@@ -37,17 +41,42 @@ class _RepeatedHeaders(EventStreamHeaderParser):
     def __init__(self) -> None:
         super().__init__()
         self._seen: dict[bytes, dict[str, Any]] = {}
+        self.hits = 0
+        """Header blocks answered from the memo."""
 
     def parse(self, data: bytes) -> dict[str, Any]:
         if not isinstance(data, bytes):  # a buffer type that cannot be a dict key
             return super().parse(data)
         known = self._seen.get(data)
         if known is not None:
+            self.hits += 1
             return dict(known)
         headers: dict[str, Any] = super().parse(data)
         if len(self._seen) < self._LIMIT:
             self._seen[data] = dict(headers)
         return headers
+
+
+def fast_path(body: Any) -> tuple[Any, Any] | None:
+    """The raw response and message parser behind an ``EventStream`` body.
+
+    ``None`` for a body that is not botocore's ``EventStream`` (a test double), or if a
+    botocore release renamed them (``tests/integration/test_stream_internals.py`` fails then).
+    """
+    raw = getattr(body, "_raw_stream", None)
+    parse_event = getattr(body, "_parse_event", None)
+    if raw is None or parse_event is None:
+        return None
+    return raw, parse_event
+
+
+def new_buffer(header_parser: EventStreamHeaderParser | None = None) -> Any:
+    """A botocore ``EventStreamBuffer``, parsing headers with ``header_parser`` (a memo)."""
+    buffer: Any = EventStreamBuffer()  # botocore-stubs types its messages loosely
+    # A botocore release that renames the attribute only loses the memo, never correctness
+    # (and tests/unit/test_events.py fails).
+    buffer._header_parser = header_parser or _RepeatedHeaders()
+    return buffer
 
 
 def chunk_events(body: Any) -> Iterator[bytes | Mapping[str, Any]]:
@@ -58,17 +87,16 @@ def chunk_events(body: Any) -> Iterator[bytes | Mapping[str, Any]]:
 
     Raises:
         botocore.exceptions.EventStreamError: Bedrock sent an exception in the stream.
+        botocore.eventstream.ParserError: a frame failed its checks (CRC, lengths).
     """
-    raw = getattr(body, "_raw_stream", None)
-    parse_event = getattr(body, "_parse_event", None)
-    if raw is None or parse_event is None:
+    path = fast_path(body)
+    if path is None:
         for event in body:
             if event.get("chunk") is not None:
                 yield event["chunk"]
         return
-    buffer: Any = EventStreamBuffer()  # botocore-stubs types its messages loosely
-    # A botocore release that renames the attribute only loses the memo, never correctness.
-    buffer._header_parser = _RepeatedHeaders()
+    raw, parse_event = path
+    buffer = new_buffer()
     for data in raw.stream():
         buffer.add_data(data)
         for message in buffer:

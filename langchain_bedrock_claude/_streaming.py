@@ -12,21 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import threading
-import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Executor
+from functools import partial
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any
 
 from ._boto import RuntimeHandle
+from ._bridge import Channel
 from ._errors import (
     APIConnectionError,
     BedrockClaudeError,
     StreamInterruptedError,
 )
+from ._exchange import Exchange
 from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
 from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk
@@ -57,6 +58,7 @@ class StreamSession:
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._body: Any = None
+        self._exchange: Exchange | None = None
         self.request_id: str | None = None
         self.completion: Completion | None = None
         """The finished result, once the stream's final event arrived."""
@@ -87,14 +89,19 @@ class StreamSession:
     def open(self) -> None:
         """Send the request and wait for the response headers, retrying transient failures."""
         while True:
-            if self._closed.is_set():
-                raise _StreamClosed("the stream was closed", model_id=self.model_id)
+            with self._lock:
+                if self._closed.is_set():
+                    raise _StreamClosed("the stream was closed", model_id=self.model_id)
+                # One exchange per request, so that close() from another thread aborts the
+                # request in flight, whether it still waits for its headers or is read.
+                exchange = self._exchange = Exchange()
             try:
                 client = self._runtime.get(self.model_id)
+                send = partial(
+                    client.invoke_model_with_response_stream, **self._request.boto_kwargs()
+                )
                 with map_aws_errors(self.model_id, region=self._runtime.region):
-                    response = client.invoke_model_with_response_stream(
-                        **self._request.boto_kwargs()
-                    )
+                    response = exchange.run(send)
             except BedrockClaudeError as error:
                 self._retry_or_raise(error)
                 continue
@@ -110,7 +117,7 @@ class StreamSession:
     def chunks(self) -> Iterator[CompletionChunk]:
         """Yield pieces as their events arrive, then a final piece with the metadata."""
         # Here rather than at the top: botocore is loaded once the first client is built.
-        from ._events import chunk_bytes, chunk_events
+        from ._events import CORRUPT_FRAME_ERRORS, chunk_bytes, chunk_events
 
         try:
             while True:
@@ -118,7 +125,20 @@ class StreamSession:
                 yielded = False
                 try:
                     with map_aws_errors(self.model_id, request_id=self.request_id):
-                        for chunk in chunk_events(self._body):
+                        events = chunk_events(self._body)
+                        while True:
+                            try:
+                                chunk = next(events, None)
+                            except CORRUPT_FRAME_ERRORS as exc:
+                                # A frame failed botocore's checks (CRC, lengths): the bytes
+                                # were damaged on the way, like a cut connection.
+                                raise APIConnectionError(
+                                    f"Bedrock's stream arrived corrupted ({exc}).",
+                                    model_id=self.model_id,
+                                    request_id=self.request_id,
+                                ) from exc
+                            if chunk is None:
+                                break
                             try:
                                 piece = parser.feed(json.loads(chunk_bytes(chunk)))
                             except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -175,8 +195,12 @@ class StreamSession:
     def _release(self) -> None:
         with self._lock:
             body, self._body = self._body, None
+            exchange = self._exchange
+        if exchange is not None:
+            exchange.abort()  # wakes a thread blocked on the connection, then closes it
         if body is not None:
-            _abort(body)
+            with contextlib.suppress(Exception):  # closing a broken stream may fail; it is closed
+                body.close()
 
     def close(self) -> None:
         """Release the HTTP connection now, from any thread; a blocked read wakes and ends."""
@@ -187,22 +211,6 @@ class StreamSession:
         # A stream opened and never read: release its connection rather than leak it.
         if self._body is not None:
             self._release()
-
-
-def _abort(body: Any) -> None:
-    """Close a botocore event stream, waking a thread blocked reading it.
-
-    Closing a socket does not wake another thread blocked in ``recv`` on it; shutting it down
-    does. The connection is closed, so it is never handed back to the pool half-read.
-    """
-    raw = getattr(body, "_raw_stream", None)
-    connection = getattr(raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    if isinstance(sock, socket.socket):
-        with contextlib.suppress(OSError):  # already closed by the peer
-            sock.shutdown(socket.SHUT_RDWR)
-    with contextlib.suppress(Exception):  # closing a broken stream may fail; it is closed anyway
-        body.close()
 
 
 class _StreamState:
@@ -274,141 +282,6 @@ class Stream(_StreamState):
 
 
 _END = object()
-_READ_AHEAD = 64
-"""Pieces a pump may hold for the loop before it waits: pumps that wait release the GIL to the
-event loop instead of starving it, and a slow consumer's stream holds less memory."""
-_READ_AHEAD_PATIENCE = 0.05
-"""Seconds a pump waits on a full channel before it goes on regardless. The wait is bounded
-because the consumer may be waiting on another stream whose pump cannot start until this one's
-worker thread is free (more streams read at once than ``max_connections``): an unbounded wait
-would deadlock them."""
-
-
-class _Doorbell:
-    """Wakes one event loop for any number of channels that have new items.
-
-    Every wake-up from another thread writes to the loop's self-pipe, a system call on each
-    side plus a hand-over of the GIL. With many streams, a token on each of them would wake
-    the loop once per token; a doorbell rung while a wake-up is already on its way only adds
-    its channel to the list the loop will serve, so a busy loop serves more at each wake-up.
-    """
-
-    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Doorbell]] = (
-        weakref.WeakKeyDictionary()
-    )
-    _by_loop_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop: Callable[[], asyncio.AbstractEventLoop | None]
-        try:
-            # Weakly, or the registry's value would keep its own key (the loop) alive for ever.
-            self._loop = weakref.ref(loop)
-        except TypeError:  # a loop type without weak references is never registered
-            self._loop = lambda: loop
-        self._lock = threading.Lock()
-        self._ringing: list[_Channel] = []
-        self._scheduled = False
-
-    @classmethod
-    def of(cls, loop: asyncio.AbstractEventLoop) -> _Doorbell:
-        """The doorbell of ``loop``, made on first use."""
-        with cls._by_loop_lock:
-            try:
-                doorbell = cls._by_loop.get(loop)
-                if doorbell is None:
-                    doorbell = cls._by_loop[loop] = cls(loop)
-            except TypeError:  # no weak references: a doorbell for this channel alone
-                return cls(loop)
-            return doorbell
-
-    def ring(self, channel: _Channel) -> None:
-        """From any thread: have the loop serve ``channel`` soon."""
-        with self._lock:
-            self._ringing.append(channel)
-            if self._scheduled:
-                return
-            self._scheduled = True
-        loop = self._loop()
-        try:
-            if loop is None:
-                raise RuntimeError("the event loop is gone")
-            loop.call_soon_threadsafe(self._serve)
-        except RuntimeError:  # the loop is closed or gone: nobody is listening
-            with self._lock:
-                self._scheduled = False
-
-    def _serve(self) -> None:
-        with self._lock:
-            ringing, self._ringing = self._ringing, []
-            self._scheduled = False
-        for channel in ringing:
-            channel._wake()
-
-
-class _Channel:
-    """Hands items from a pump thread to the event loop, waking the loop once per batch.
-
-    When ``_READ_AHEAD`` pieces wait in it, a pump waits for the loop to take them, for
-    :meth:`close`, or for ``_READ_AHEAD_PATIENCE`` seconds; a consumer that took nothing in
-    that time is not waited for again until it takes something.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._doorbell = _Doorbell.of(loop)
-        self._items: deque[object] = deque()
-        self._lock = threading.Lock()
-        self._taken = threading.Condition(self._lock)
-        self._closed = False
-        self._patient = True
-        self._waiter: asyncio.Future[None] | None = None
-        self._wake_scheduled = False
-
-    def put(self, item: object, *, last: bool = False) -> None:
-        """From the pump thread: add an item; schedule one wake-up if none is pending.
-
-        Waits while the channel is full, unless ``last`` (the end or an error, which must
-        never wait); after :meth:`close`, drops the item.
-        """
-        with self._lock:
-            if not last and len(self._items) >= _READ_AHEAD and self._patient:
-                # A consumer that takes nothing for a while may be waiting on another stream:
-                # stop holding back until it takes again.
-                self._patient = self._taken.wait(_READ_AHEAD_PATIENCE) or self._closed
-            if self._closed:
-                return
-            self._items.append(item)
-            if self._wake_scheduled or self._waiter is None:
-                return
-            self._wake_scheduled = True
-        self._doorbell.ring(self)
-
-    def _wake(self) -> None:
-        with self._lock:
-            self._wake_scheduled = False
-            waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def close(self) -> None:
-        """From any thread: drop what is waiting and let a waiting pump go."""
-        with self._lock:
-            self._closed = True
-            self._items.clear()
-            self._taken.notify_all()
-
-    async def get_batch(self) -> list[object]:
-        """On the loop: every item available now, waiting for at least one."""
-        while True:
-            with self._lock:
-                if self._items:
-                    batch = list(self._items)
-                    self._items.clear()
-                    self._patient = True
-                    self._taken.notify_all()
-                    return batch
-                waiter = self._waiter = self._loop.create_future()
-            await waiter
 
 
 class _AsyncChunks:
@@ -422,7 +295,7 @@ class _AsyncChunks:
     def __init__(self, session: StreamSession, executor: Executor) -> None:
         self._session = session
         self._executor = executor
-        self._channel: _Channel | None = None
+        self._channel: Channel | None = None
         self._ready: deque[object] = deque()
         self._finished = False
 
@@ -430,7 +303,7 @@ class _AsyncChunks:
         return self
 
     @staticmethod
-    def _pump(session: StreamSession, channel: _Channel) -> None:
+    def _pump(session: StreamSession, channel: Channel) -> None:
         # Holds no reference to the iterator, so dropping the iterator can release the stream.
         try:
             for chunk in session.chunks():
@@ -442,7 +315,7 @@ class _AsyncChunks:
 
     async def __anext__(self) -> CompletionChunk:
         if self._channel is None:
-            self._channel = _Channel(asyncio.get_running_loop())
+            self._channel = Channel(asyncio.get_running_loop())
             self._executor.submit(self._pump, self._session, self._channel)
         while not self._ready:
             if self._finished:
@@ -513,8 +386,3 @@ class AsyncStream(_StreamState):
 
     def __repr__(self) -> str:
         return f"<AsyncStream model_id={self.model_id!r} request_id={self.request_id!r}>"
-
-
-async def run_blocking(executor: Executor, function: Callable[[], Any]) -> Any:
-    """Run ``function`` on ``executor`` and await it without blocking the loop."""
-    return await asyncio.wrap_future(executor.submit(function))

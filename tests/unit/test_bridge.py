@@ -8,7 +8,7 @@ import threading
 import weakref
 from typing import Any
 
-from langchain_bedrock_claude._streaming import _Channel
+from langchain_bedrock_claude._bridge import Channel
 
 
 def test_one_wake_up_serves_every_stream_with_new_pieces() -> None:
@@ -26,7 +26,7 @@ def test_one_wake_up_serves_every_stream_with_new_pieces() -> None:
     loop.call_soon_threadsafe = counted  # type: ignore[method-assign,assignment]
 
     async def scenario() -> list[list[object]]:
-        channels = [_Channel(asyncio.get_running_loop()) for _ in range(50)]
+        channels = [Channel(asyncio.get_running_loop()) for _ in range(50)]
         consumers = [asyncio.ensure_future(channel.get_batch()) for channel in channels]
         await asyncio.sleep(0)  # every consumer is now waiting
 
@@ -50,14 +50,14 @@ def test_pieces_arriving_while_the_loop_serves_are_not_lost() -> None:
     # Pumps keep putting while the loop takes batches: every piece arrives once, in order.
     async def scenario() -> list[list[object]]:
         loop = asyncio.get_running_loop()
-        channels = [_Channel(loop) for _ in range(8)]
+        channels = [Channel(loop) for _ in range(8)]
 
-        def pump(channel: _Channel, base: int) -> None:
+        def pump(channel: Channel, base: int) -> None:
             for index in range(500):
                 channel.put(base + index)
             channel.put(None, last=True)
 
-        async def consume(channel: _Channel) -> list[object]:
+        async def consume(channel: Channel) -> list[object]:
             got: list[object] = []
             while not got or got[-1] is not None:
                 got.extend(await channel.get_batch())
@@ -82,7 +82,7 @@ def test_pieces_arriving_while_the_loop_serves_are_not_lost() -> None:
 
 def test_a_finished_event_loop_is_not_kept_alive() -> None:
     async def use_a_channel() -> None:
-        channel = _Channel(asyncio.get_running_loop())
+        channel = Channel(asyncio.get_running_loop())
         channel.put("piece")
         assert await channel.get_batch() == ["piece"]
 
@@ -110,7 +110,7 @@ def test_a_loop_without_weak_references_still_gets_its_pieces() -> None:
 
     async def scenario() -> list[object]:
         loop = SlottedLoop()
-        channel = _Channel(loop)  # type: ignore[arg-type]
+        channel = Channel(loop)  # type: ignore[arg-type]
         waiting = asyncio.ensure_future(channel.get_batch())
         await asyncio.sleep(0)
         channel.put("piece")
