@@ -16,7 +16,7 @@ from langchain_bedrock_claude import AnthropicBedrock
 from langchain_bedrock_claude._events import fast_path
 from langchain_bedrock_claude.testing._eventstream import encode_chunk
 
-from ._sockets import client_sockets
+from ._sockets import connections_to
 from .conftest import CREDENTIALS, SONNET_45, sigv4_boto3
 
 _STREAM_HEADERS = [
@@ -124,7 +124,7 @@ def test_a_server_quiet_before_any_text_raises_a_request_timeout(make_twin, emu,
 def test_the_failed_attempts_connection_is_closed_before_a_stream_is_retried(make_twin, emu, kind):
     twin = make_twin(kind)
     twin.create()  # warm: the pool holds one idle connection
-    baseline = client_sockets(emu.port)
+    baseline = connections_to(emu.port)
     # The first attempt breaks before any text, on a malformed event with more of the body
     # unread (so only our release closes its connection); the retry waits 0.6 s for its
     # first byte, while the sockets are counted.
@@ -137,7 +137,7 @@ def test_the_failed_attempts_connection_is_closed_before_a_stream_is_retried(mak
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, client_sockets(emu.port))
+            peak = max(peak, connections_to(emu.port))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
