@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,76 +13,68 @@ import pytest
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import AnthropicBedrock, AsyncAnthropicBedrock
+from langchain_bedrock_claude.testing._eventstream import encode_chunk
 
-from .conftest import CREDENTIALS, FAST_RETRIES, SONNET_45
+from ._sockets import client_sockets as _client_sockets
+from ._sockets import wait_until as _wait_until
+from ._stall import StallingServer
+from .conftest import CREDENTIALS, FAST_RETRIES, SONNET_45, Twin
 
-
-def _client_sockets(server_port: int) -> int:
-    """Open socket fds of this process, less the emulator's own server-side ones."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            link = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
-    server_side = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as lines:
-            for line in list(lines)[1:]:
-                fields = line.split()
-                if int(fields[1].rsplit(":", 1)[1], 16) == server_port:
-                    server_side.add(fields[9])
-    return len(inodes - server_side)
-
-
-def _wait_until(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        gc.collect()
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
+_SLOW_START = [
+    {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude",
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 3, "output_tokens": 1},
+        },
+    },
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "slow"}},
+]
 
 
 async def test_cancelling_an_async_stream_task_releases_it_promptly(emu):
-    emu.reply([f" w{i}" for i in range(500)], token_latency=0.01)
-    client = AsyncAnthropicBedrock(region="us-east-1", endpoint_url=emu.endpoint_url, **CREDENTIALS)
-    first_piece = asyncio.Event()
+    # One worker: the pump of the cancelled stream holds it while blocked on a silent socket,
+    # so the next call can only run once that blocked read has been woken.
+    client = AsyncAnthropicBedrock(
+        region="us-east-1",
+        endpoint_url=emu.endpoint_url,
+        max_connections=1,
+        timeout=60,
+        **CREDENTIALS,
+    )
+    emu.reply(["first"] + [f" w{i}" for i in range(5)], token_latency=30)  # then silence
+    sockets_before = _client_sockets(emu.port)
     streams = []
 
     async def consume() -> None:
         stream = await client.Completion.create(model=SONNET_45, prompt="hi", stream=True)
         streams.append(stream)
         async for _ in stream:
-            first_piece.set()
+            pass
 
     task = asyncio.create_task(consume())
-    await asyncio.wait_for(first_piece.wait(), 5)
+    await asyncio.sleep(0.5)  # the stream is open and its pump blocked reading
+    assert streams
     task.cancel()
     started = time.monotonic()
     with pytest.raises(asyncio.CancelledError):
         await task
     session = streams[0]._session
     assert session._body is None
-    # The pump thread wakes from its blocked read and finishes well before the stream would have.
-    assert _wait_until(
-        lambda: (
-            client.executor._work_queue.qsize() == 0
-            and not any(
-                t.name.startswith("bedrock-claude") and getattr(t, "_busy", False)
-                for t in threading.enumerate()
-            )
-        ),
-        2.0,
-    )
-    assert time.monotonic() - started < 2.0
     emu.reply("still works")
     assert (
-        await client.Completion.create(model=SONNET_45, prompt="hi")
+        await asyncio.wait_for(client.Completion.create(model=SONNET_45, prompt="hi"), 5)
     ).completion == "still works"
+    # The pump thread woke from its blocked read, well before the server's next token.
+    assert time.monotonic() - started < 2.0
+    assert _wait_until(lambda: _client_sockets(emu.port) <= sockets_before + 1, 2.0)
     await client.aclose()
     assert _wait_until(
         lambda: not [t for t in threading.enumerate() if t.name.startswith("bedrock-claude")]
@@ -190,20 +182,23 @@ def test_load_with_faults_loses_nothing_and_leaks_nothing(emu):
 
 
 def test_a_server_that_goes_quiet_mid_stream_raises_a_timeout_with_the_partial_text(make_twin, emu):
+    frames = b"".join(encode_chunk(json.dumps(event).encode(), 0) for event in _SLOW_START)
     for kind in ("sync", "async"):
         twin = make_twin(kind, timeout=0.5)
         emu.reply(["one", " two", " three"], token_latency=0.0)
-        emu.reply(["slow", " tokens"], token_latency=3.0)
         _, pieces = twin.stream()
         assert "".join(map(str, pieces)) == "one two three"
-        started = time.monotonic()
-        with pytest.raises((pkg.StreamInterruptedError, pkg.RequestTimeoutError)) as caught:
-            twin.stream()
-        assert time.monotonic() - started < 2.5
-        error = caught.value
-        if isinstance(error, pkg.StreamInterruptedError):
+        with StallingServer(frames) as server:  # "slow", then silence
+            quiet = Twin(kind, server.endpoint_url, timeout=0.5)
+            started = time.monotonic()
+            with pytest.raises(pkg.StreamInterruptedError) as caught:
+                quiet.stream()
+            assert time.monotonic() - started < 2.5
+            error = caught.value
             assert isinstance(error.__cause__, pkg.RequestTimeoutError)
-            assert error.partial_text in ("", "slow")
+            assert error.partial_text == "slow"
+            assert server.requests == 1
+            quiet.close()
         emu.reset()
 
 

@@ -3,7 +3,6 @@ does: each test here fails if a botocore or urllib3 release switches one of them
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -76,24 +75,6 @@ def test_a_corrupted_frame_after_text_raises_stream_interrupted_with_the_partial
     make_twin, emu, kind
 ):
     twin = make_twin(kind)
-    start = {
-        "type": "message_start",
-        "message": {
-            "id": "msg_1",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude",
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {"input_tokens": 3, "output_tokens": 1},
-        },
-    }
-    block = {
-        "type": "content_block_start",
-        "index": 0,
-        "content_block": {"type": "text", "text": ""},
-    }
     damaged = bytearray(_frame(_delta(" world")))
     damaged[-1] ^= 0xFF  # the message CRC no longer matches
     body = b"".join([_frame(_START), _frame(_BLOCK), _frame(_delta("Hello")), bytes(damaged)])
