@@ -23,7 +23,7 @@ from ._server import EmulatorProcess
 GROUPS: dict[str, tuple[Callable[[str, Settings, Report], None], str]] = {
     "invoke": (overhead.run, "per-call overhead of a short completion, both wire APIs"),
     "stream": (streaming.run, "sync streaming: 2,000 tokens and time to first piece"),
-    "async": (concurrency.run, "256 concurrent astreams, pool sizing, event-loop ticker"),
+    "async": (concurrency.run, "256 concurrent astreams with default settings, event-loop ticker"),
     "batch": (batch.run, "every batch path, 16 and 256 prompts at 0.2 s a call, vs langchain-aws"),
     "memory": (memory.run, "RSS growth over many calls; one stream's memory vs length"),
     "import": (imports.run, "import time and what the package imports"),

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "ClientSettings", "RuntimeHandle"]
 
-DEFAULT_MAX_CONNECTIONS = 64
-"""HTTP connections kept per client: also the async client's concurrency (botocore's is 10)."""
+DEFAULT_MAX_CONNECTIONS = 1024
+"""The most HTTP connections per client, and async worker threads (botocore's pool is 10).
+
+A ceiling, not a reservation: connections and threads are made as calls need them. 1024 is
+the usual limit on a process's open files (``ulimit -n``), so more could not be open anyway."""
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 300.0
 """Seconds without a byte before a read fails: long enough for a long generation to start."""

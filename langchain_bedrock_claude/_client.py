@@ -304,7 +304,8 @@ class AnthropicBedrock(_BaseClient):
         max_retries: Retries for throttling, 5xx and connection failures (default 2); when
             given with ``retry_policy``, it sets the policy's count.
         timeout: Seconds for connect and read, or a ``(connect, read)`` pair.
-        max_connections: HTTP connections kept open (default 64).
+        max_connections: The most HTTP connections at once, and async worker threads
+            (default 1024; made as calls need them).
         retry_policy: Full control over retries and backoff (its ``max_retries`` applies
             unless ``max_retries`` is given too).
         auto_inference_profile: When Bedrock answers that a model needs an inference

@@ -139,7 +139,8 @@ class BedrockClaude(LLM, BedrockOptionFields):
     timeout: float | tuple[float, float] | None = None
     """Seconds for connect and read, or a ``(connect, read)`` pair (default 10 s, 300 s)."""
     max_connections: int | None = None
-    """HTTP connections (and async worker threads) kept; default 64."""
+    """The most HTTP connections (and async worker threads) at once; default 1024, made as
+    calls need them."""
     streaming: bool = False
     """Stream under the hood in ``invoke`` too, so callback handlers see every token."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
