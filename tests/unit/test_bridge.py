@@ -1,14 +1,17 @@
-"""How async streams hand pieces from their pump threads to the event loop."""
+"""The bridge: worker threads that follow demand, and channels from them to the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import threading
+import time
 import weakref
 from typing import Any
 
-from langchain_bedrock_claude._bridge import Channel
+import pytest
+
+from langchain_bedrock_claude._bridge import Channel, Workers, run_blocking
 
 
 def test_one_wake_up_serves_every_stream_with_new_pieces() -> None:
@@ -119,3 +122,88 @@ def test_a_loop_without_weak_references_still_gets_its_pieces() -> None:
         return await waiting
 
     assert asyncio.run(scenario()) == ["piece"]
+
+
+def _alive(prefix: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(prefix)]
+
+
+def _eventually(condition: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def test_workers_grow_with_demand_up_to_their_ceiling_and_end_when_idle() -> None:
+    workers = Workers(8, idle_seconds=0.2, name="grow-test")
+    release = threading.Event()
+    running = threading.Semaphore(0)
+
+    def blocked() -> int:
+        running.release()
+        release.wait()
+        return 1
+
+    futures = [workers.submit(blocked) for _ in range(5)]
+    for _ in range(5):  # five calls at once: five threads, none waits for another
+        assert running.acquire(timeout=5)
+    assert workers.threads == 5
+    more = [workers.submit(blocked) for _ in range(10)]
+    assert _eventually(lambda: workers.threads == 8)  # the ceiling: the rest wait their turn
+    time.sleep(0.1)
+    assert workers.threads == 8
+    release.set()
+    assert [future.result(timeout=5) for future in futures + more] == [1] * 15
+    assert _eventually(lambda: not _alive("grow-test"))  # idle for 0.2 s: all ended
+    assert workers.submit(lambda: 2).result(timeout=5) == 2  # and started again on demand
+    workers.shutdown()
+    assert not _alive("grow-test")
+
+
+def test_an_idle_worker_is_reused_rather_than_a_new_one_started() -> None:
+    workers = Workers(8, name="reuse-test")
+    for _ in range(20):  # one call at a time: the thread that served the last one is idle
+        assert workers.submit(lambda: 1).result(timeout=5) == 1
+        time.sleep(0.005)
+    assert workers.threads == 1
+    workers.shutdown()
+    assert not _alive("reuse-test")
+
+
+def test_dropping_the_workers_ends_their_threads() -> None:
+    workers = Workers(4, name="dropped-test")
+    assert workers.submit(lambda: 1).result(timeout=5) == 1
+    assert _alive("dropped-test")
+    del workers
+    gc.collect()
+    assert _eventually(lambda: not _alive("dropped-test"))
+
+
+def test_shutdown_cancels_queued_calls_on_request_and_refuses_new_ones() -> None:
+    workers = Workers(1, name="shutdown-test")
+    release = threading.Event()
+    first = workers.submit(release.wait)
+    queued = workers.submit(lambda: "ran")
+    workers.shutdown(wait=False, cancel_futures=True)
+    release.set()
+    assert first.result(timeout=5) is True
+    assert queued.cancelled()
+    with pytest.raises(RuntimeError):
+        workers.submit(lambda: None)
+    assert _eventually(lambda: not _alive("shutdown-test"))
+
+
+async def test_a_cancelled_caller_stops_waiting_at_once_and_may_abort_the_call() -> None:
+    workers = Workers(2, name="cancel-test")
+    release = threading.Event()
+    task = asyncio.ensure_future(run_blocking(workers, release.wait, on_cancel=release.set))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert release.is_set()  # on_cancel ran: the blocking call could return
+    workers.shutdown()
+    assert not _alive("cancel-test")
