@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,30 +12,12 @@ import pytest
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import AnthropicBedrock, AsyncAnthropicBedrock
-from langchain_bedrock_claude.testing._eventstream import encode_chunk
 
+from ._frames import opening
 from ._sockets import client_sockets as _client_sockets
 from ._sockets import wait_until as _wait_until
 from ._stall import StallingServer
 from .conftest import CREDENTIALS, FAST_RETRIES, SONNET_45, Twin
-
-_SLOW_START = [
-    {
-        "type": "message_start",
-        "message": {
-            "id": "msg_1",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude",
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {"input_tokens": 3, "output_tokens": 1},
-        },
-    },
-    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "slow"}},
-]
 
 
 async def test_cancelling_an_async_stream_task_releases_it_promptly(emu):
@@ -182,13 +163,12 @@ def test_load_with_faults_loses_nothing_and_leaks_nothing(emu):
 
 
 def test_a_server_that_goes_quiet_mid_stream_raises_a_timeout_with_the_partial_text(make_twin, emu):
-    frames = b"".join(encode_chunk(json.dumps(event).encode(), 0) for event in _SLOW_START)
     for kind in ("sync", "async"):
         twin = make_twin(kind, timeout=0.5)
         emu.reply(["one", " two", " three"], token_latency=0.0)
         _, pieces = twin.stream()
         assert "".join(map(str, pieces)) == "one two three"
-        with StallingServer(frames) as server:  # "slow", then silence
+        with StallingServer(opening("slow")) as server:  # "slow", then silence
             quiet = Twin(kind, server.endpoint_url, timeout=0.5)
             started = time.monotonic()
             with pytest.raises(pkg.StreamInterruptedError) as caught:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
 
 import pytest
 
@@ -15,6 +14,7 @@ from langchain_bedrock_claude import AnthropicBedrock
 from langchain_bedrock_claude._events import fast_path
 from langchain_bedrock_claude.testing._eventstream import encode_chunk
 
+from ._frames import frame, opening, text_delta
 from ._sockets import connections_to
 from .conftest import CREDENTIALS, SONNET_45, sigv4_boto3
 
@@ -23,34 +23,6 @@ _STREAM_HEADERS = [
     ("Transfer-Encoding", "chunked"),
     ("x-amzn-RequestId", "r-corrupt"),
 ]
-
-
-def _frame(event: dict[str, Any]) -> bytes:
-    return encode_chunk(json.dumps(event).encode(), 0)
-
-
-_START = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "model": "claude",
-        "content": [],
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 3, "output_tokens": 1},
-    },
-}
-_BLOCK = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
-
-
-def _delta(text: str) -> dict[str, Any]:
-    return {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "text_delta", "text": text},
-    }
 
 
 def test_botocores_event_stream_takes_the_fast_path(emu):
@@ -75,9 +47,9 @@ def test_a_corrupted_frame_after_text_raises_stream_interrupted_with_the_partial
     make_twin, emu, kind
 ):
     twin = make_twin(kind)
-    damaged = bytearray(_frame(_delta(" world")))
+    damaged = bytearray(frame(text_delta(" world")))
     damaged[-1] ^= 0xFF  # the message CRC no longer matches
-    body = b"".join([_frame(_START), _frame(_BLOCK), _frame(_delta("Hello")), bytes(damaged)])
+    body = opening("Hello") + bytes(damaged)
     emu.reply_raw(200, _STREAM_HEADERS, body)
     with pytest.raises(pkg.StreamInterruptedError) as caught:
         twin.stream()
@@ -109,7 +81,7 @@ def test_the_failed_attempts_connection_is_closed_before_a_stream_is_retried(mak
     # The first attempt breaks before any text, on a malformed event with more of the body
     # unread (so only our release closes its connection); the retry waits 0.6 s for its
     # first byte, while the sockets are counted.
-    body = _frame(_START) + encode_chunk(b"not json", 0) + _frame(_BLOCK) + _frame(_delta("x"))
+    body = opening() + encode_chunk(b"not json", 0) + frame(text_delta("x"))
     emu.reply_raw(200, _STREAM_HEADERS, body)
     emu.reply("fine", first_byte_latency=0.6)
     peak = baseline

@@ -117,3 +117,16 @@ def test_an_exception_after_many_chunks_still_raises() -> None:
     with pytest.raises(EventStreamError) as error:
         list(chunk_events(_body(data, 1 << 16)))
     assert error.value.response["Error"]["Code"] == "modelStreamErrorException"
+
+
+def test_repeated_header_blocks_are_decoded_once_through_botocores_buffer() -> None:
+    # If botocore renamed the buffer's header parser attribute, the memo would sit unused.
+    from langchain_bedrock_claude._events import _RepeatedHeaders, new_buffer
+
+    memo = _RepeatedHeaders()
+    buffer = new_buffer(memo)
+    buffer.add_data(b"".join(encode_chunk(json.dumps(event).encode(), 0) for event in EVENTS))
+    messages = list(buffer)
+    assert len(messages) == len(EVENTS)
+    assert memo.hits == len(EVENTS) - 1  # every chunk event carries the same header block
+    assert messages[-1].headers[":event-type"] == "chunk"
