@@ -245,9 +245,7 @@ class RuntimeHandle:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = track_connections(
-                        build_runtime_client(self.settings, model_id)
-                    )
+                    self._client = track_connections(build_runtime_client(self.settings, model_id))
                 client = self._client
         return client
 

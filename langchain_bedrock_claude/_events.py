@@ -18,13 +18,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from botocore.eventstream import EventStreamBuffer, EventStreamHeaderParser, ParserError
+from botocore.eventstream import EventStreamBuffer, EventStreamHeaderParser
 
-__all__ = ["CORRUPT_FRAME_ERRORS", "chunk_bytes", "chunk_events", "fast_path", "new_buffer"]
-
-CORRUPT_FRAME_ERRORS = (ParserError,)
-"""What botocore raises for a frame that fails its checks (``ChecksumMismatch``, bad lengths):
-not a ``BotoCoreError``, so the stream layer translates it."""
+__all__ = ["chunk_bytes", "chunk_events", "fast_path", "new_buffer"]
 
 
 class _RepeatedHeaders(EventStreamHeaderParser):

@@ -117,7 +117,7 @@ class StreamSession:
     def chunks(self) -> Iterator[CompletionChunk]:
         """Yield pieces as their events arrive, then a final piece with the metadata."""
         # Here rather than at the top: botocore is loaded once the first client is built.
-        from ._events import CORRUPT_FRAME_ERRORS, chunk_bytes, chunk_events
+        from ._events import chunk_bytes, chunk_events
 
         try:
             while True:
@@ -125,20 +125,7 @@ class StreamSession:
                 yielded = False
                 try:
                     with map_aws_errors(self.model_id, request_id=self.request_id):
-                        events = chunk_events(self._body)
-                        while True:
-                            try:
-                                chunk = next(events, None)
-                            except CORRUPT_FRAME_ERRORS as exc:
-                                # A frame failed botocore's checks (CRC, lengths): the bytes
-                                # were damaged on the way, like a cut connection.
-                                raise APIConnectionError(
-                                    f"Bedrock's stream arrived corrupted ({exc}).",
-                                    model_id=self.model_id,
-                                    request_id=self.request_id,
-                                ) from exc
-                            if chunk is None:
-                                break
+                        for chunk in chunk_events(self._body):
                             try:
                                 piece = parser.feed(json.loads(chunk_bytes(chunk)))
                             except (ValueError, KeyError, TypeError, AttributeError) as exc:
