@@ -49,7 +49,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/integration/test_client.py",
         "tests/integration/test_error_translation.py",
     ),
-    "_events.py": ("tests/unit", "tests/integration/test_client.py"),
+    "_events.py": (
+        "tests/unit",
+        "tests/integration/test_client.py",
+        "tests/integration/test_stream_internals.py",
+    ),
     "_formats/_common.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),
     "_formats/messages.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),
     "_formats/text_completions.py": (
@@ -60,11 +64,20 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "_streaming.py": (
         "tests/unit",
         "tests/integration/test_client.py",
+        "tests/integration/test_stream_internals.py",
+        "tests/integration/test_cancellation.py",
         "tests/integration/test_reliability.py",
     ),
     "_bridge.py": (
         "tests/unit",
         "tests/integration/test_client.py",
+        "tests/integration/test_cancellation.py",
+        "tests/integration/test_event_loop.py",
+        "tests/integration/test_reliability.py",
+    ),
+    "_exchange.py": (
+        "tests/integration/test_cancellation.py",
+        "tests/integration/test_stream_internals.py",
         "tests/integration/test_reliability.py",
     ),
     "_constructor.py": ("tests/unit", "tests/integration/test_llm_hardening.py"),
