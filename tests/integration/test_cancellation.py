@@ -23,6 +23,19 @@ READ_TIMEOUT = 60.0
 """Far longer than any wait below: nothing may wait for it."""
 
 
+async def _cancelled_once_sent(emu: Any, call: Awaitable[Any]) -> None:
+    """Start ``call``; once the (hanging) server has its request, give it 0.5 s, then cancel
+    it with ``asyncio.wait_for``. (Waiting for the request first keeps a slow machine from
+    cancelling the call before it was sent, which would leave the hang to the next call.)"""
+    task = asyncio.ensure_future(call)
+    deadline = time.monotonic() + 10
+    while not emu.requests and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert emu.requests
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(task, 0.5)
+
+
 async def _read(stream: Any) -> str:
     return "".join([str(piece) async for piece in stream])
 
@@ -62,8 +75,7 @@ async def test_cancelling_a_call_before_its_response_frees_worker_and_connection
 ) -> None:
     sockets_before = client_sockets(emu.port)
     emu.hang(times=1)
-    with pytest.raises(asyncio.TimeoutError):
-        await asyncio.wait_for(CALLS[call](client), 0.5)
+    await _cancelled_once_sent(emu, CALLS[call](client))
     emu.reply("next")
     started = time.monotonic()
     assert await asyncio.wait_for(CALLS[call](client), 5) == "next"
@@ -82,8 +94,7 @@ async def test_cancelling_ainvoke_before_its_response_frees_worker_and_connectio
     llm = llm_factory(max_connections=1, timeout=READ_TIMEOUT)
     sockets_before = client_sockets(emu.port)
     emu.hang(times=1)
-    with pytest.raises(asyncio.TimeoutError):
-        await asyncio.wait_for(llm.ainvoke("hi"), 0.5)
+    await _cancelled_once_sent(emu, llm.ainvoke("hi"))
     emu.reply("next")
     started = time.monotonic()
     assert await asyncio.wait_for(llm.ainvoke("hi"), 5) == "next"

@@ -41,8 +41,13 @@ async def test_cancelling_an_async_stream_task_releases_it_promptly(emu):
             pass
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.5)  # the stream is open and its pump blocked reading
-    assert streams
+
+    async def opened() -> None:
+        while not streams:
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(opened(), 10)
+    await asyncio.sleep(0.3)  # the pump is now blocked reading the silent socket
     task.cancel()
     started = time.monotonic()
     with pytest.raises(asyncio.CancelledError):
