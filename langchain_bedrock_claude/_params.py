@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._errors import InvalidParameterError
+from ._model_checks import check_model_rules
 from ._option_types import InvocationOptions
 from ._options import (
     DEFAULT_LLM_MAX_TOKENS,
@@ -46,7 +47,6 @@ _TEMPERATURE_RANGE = (0.0, 1.0)
 _TOP_P_RANGE = (0.0, 1.0)
 _TOP_K_RANGE = (0, 500)
 
-_MIN_THINKING_TOP_P = 0.95  # with thinking, top_p may only be set between 0.95 and 1
 MAX_CACHE_POINTS = 4
 """The most ``cache_control`` breakpoints one request may carry."""
 
@@ -238,38 +238,8 @@ def check_params(
         extra_body=dict(extra_body or {}),
         options=options or InvocationOptions(),
     )
-    _check_model_rules(params, max_tokens_name)
-    return params
-
-
-def _check_model_rules(params: CompletionParams, max_tokens_name: str) -> None:
     _check_features(params, max_tokens_name)
-    rules = params.model.rules
-    if rules is None:
-        return  # Unknown to the table: send as asked, and let Bedrock's answer speak.
-    sampling = {
-        name: value
-        for name, value in (
-            ("temperature", params.temperature),
-            ("top_p", params.top_p),
-            ("top_k", params.top_k),
-        )
-        if value is not None
-    }
-    if rules.sampling == "none" and sampling:
-        raise InvalidParameterError(
-            f"{params.model_id} accepts no sampling parameters; remove "
-            f"{', '.join(repr(name) for name in sampling)}."
-        )
-    if (
-        rules.sampling == "temperature_or_top_p"
-        and "temperature" in sampling
-        and "top_p" in sampling
-    ):
-        raise InvalidParameterError(
-            f"{params.model_id} accepts 'temperature' or 'top_p' but not both "
-            f"(got temperature={params.temperature!r}, top_p={params.top_p!r}); remove one."
-        )
+    return params
 
 
 def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
@@ -278,10 +248,9 @@ def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
     budget = options.thinking_budget_tokens
     markers = params.prompt.count(CACHE_POINT)
     caching = options.cache_system or markers > 0
-    if legacy and (budget is not None or caching):
-        feature = "extended thinking" if budget is not None else "prompt caching"
+    if legacy and caching and budget is None:
         raise InvalidParameterError(
-            f"{feature} needs the Messages API; {params.model_id} speaks the legacy Text "
+            f"prompt caching needs the Messages API; {params.model_id} speaks the legacy Text "
             "Completions API. Use a current Claude model."
         )
     if options.cache_system and not params.system:
@@ -294,36 +263,12 @@ def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
             + (" and cache_system" if options.cache_system else "")
             + ")."
         )
-    if budget is None:
-        return
-    rules = params.model.rules
-    if rules is not None and rules.adaptive_thinking:
-        raise InvalidParameterError(
-            f"{params.model_id} thinks adaptively and takes no thinking budget; remove "
-            "'thinking_budget_tokens' and pass extra_body={'thinking': {'type': 'adaptive'}}."
-        )
-    if rules is not None and not rules.thinking:
-        raise InvalidParameterError(
-            f"{params.model_id} does not support extended thinking; use Claude 3.7 Sonnet or a "
-            "Claude 4 model, or remove 'thinking_budget_tokens'."
-        )
-    if params.max_tokens <= budget:
-        raise InvalidParameterError(
-            f"{max_tokens_name!r} must exceed 'thinking_budget_tokens' (got {max_tokens_name}="
-            f"{params.max_tokens}, thinking_budget_tokens={budget})."
-        )
-    forbidden = [
-        name
-        for name, value in (("temperature", params.temperature), ("top_k", params.top_k))
-        if value is not None
-    ]
-    if forbidden:
-        raise InvalidParameterError(
-            f"extended thinking does not work with {' or '.join(map(repr, forbidden))}; remove "
-            f"{'them' if len(forbidden) > 1 else 'it'} or 'thinking_budget_tokens'."
-        )
-    if params.top_p is not None and params.top_p < _MIN_THINKING_TOP_P:
-        raise InvalidParameterError(
-            f"with extended thinking 'top_p' must be between {_MIN_THINKING_TOP_P} and 1 "
-            f"(got {params.top_p})."
-        )
+    check_model_rules(
+        params.model,
+        prompt=params.prompt,
+        system=params.system,
+        max_tokens=params.max_tokens,
+        max_tokens_name=max_tokens_name,
+        sampling={"temperature": params.temperature, "top_p": params.top_p, "top_k": params.top_k},
+        budget=budget,
+    )

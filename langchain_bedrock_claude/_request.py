@@ -13,7 +13,6 @@ from typing import Any
 from ._errors import (
     BedrockClaudeError,
     GuardrailInterventionError,
-    InvalidParameterError,
     MalformedResponseError,
     OnDemandNotSupportedError,
 )
@@ -24,6 +23,7 @@ from ._formats._common import (
     StreamParser,
     response_object,
 )
+from ._model_checks import check_count_tokens
 from ._models import Completion, CompletionChunk
 from ._options import OPTIONS, BotoArgument
 from ._params import CompletionParams
@@ -133,12 +133,7 @@ def _base_model_id(params: CompletionParams) -> str:
 def count_tokens_kwargs(request: PreparedRequest) -> dict[str, Any]:
     """Arguments for ``count_tokens``: the same body InvokeModel would get."""
     params = request.params
-    rules = params.model.rules
-    if params.api != "messages" or (rules is not None and not rules.count_tokens):
-        raise InvalidParameterError(
-            f"{params.model_id} does not support Bedrock's CountTokens; it works with Claude "
-            "3.5 Haiku, 3.5 Sonnet v2, 3.7 Sonnet and the Claude 4 models."
-        )
+    check_count_tokens(params.model)
     return {"modelId": _base_model_id(params), "input": {"invokeModel": {"body": request.body}}}
 
 

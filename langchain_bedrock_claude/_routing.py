@@ -24,7 +24,7 @@ _MODEL_ID = re.compile(r"^(?:(?P<geo>[a-z][a-z0-9-]*)\.)?(?P<provider>[a-z0-9-]+
 _LEGACY_NAME = re.compile(
     r"^claude-(?:(?P<v>v(?P<major>\d+))|(?P<instant>instant-v(?P<imajor>\d+)))"
 )
-_FAMILIES = ("opus", "sonnet", "haiku")
+_FAMILIES = ("opus", "sonnet", "haiku", "fable")
 _OPAQUE_ARN_KINDS = frozenset(
     {
         "application-inference-profile",
@@ -51,13 +51,15 @@ class ModelRef:
     api: Api
     """The wire API to speak to it."""
     family: str | None
-    """``opus``, ``sonnet``, ``haiku`` (``v``, ``instant``: legacy ids); ``None`` if opaque."""
+    """``opus``, ``sonnet``, ``haiku``, ``fable`` (``v``, ``instant``: legacy ids); ``None`` if
+    opaque or a Claude family the package does not know yet."""
     version: Version | None
     """The model version, e.g. ``(4, 5)``; ``None`` if opaque."""
     geo: str | None
     """The inference profile's geo prefix (``us``, ``eu``, ``global``, ...), if any."""
     rules: ModelRules | None
-    """The model's known rules, or ``None`` for a model the rule table does not know."""
+    """The model's rules (for an id the table does not list, its family's newest); ``None``
+    only for an ARN that does not name its model."""
 
 
 def _parse_name(name: str) -> tuple[str | None, Version | None]:
@@ -123,5 +125,5 @@ def resolve_model(model_id: object, api: Api | None = None) -> ModelRef:
         )
     family, version = _parse_name(match.group("name"))
     rules = rules_for(family, version)
-    chosen: Api = api or (rules.api if rules else "messages")
+    chosen: Api = api or rules.api
     return ModelRef(model_id, chosen, family, version, match.group("geo"), rules)

@@ -122,7 +122,7 @@ def test_retired_legacy_ids_name_a_current_replacement():
         model_id="anthropic.claude-instant-v1",
     )
     assert isinstance(error, pkg.ModelRetiredError)
-    assert error.replacement == "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert error.replacement == "us.anthropic.claude-haiku-5-5"
     assert error.replacement in str(error)
 
 

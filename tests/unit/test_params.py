@@ -81,11 +81,12 @@ def test_opus_47_and_later_take_no_sampling_parameter(name):
         check(model="global.anthropic.claude-opus-5-1", **{name: 1})
 
 
-def test_models_unknown_to_the_table_are_sent_as_asked():
-    params = check(
-        model="us.anthropic.claude-haiku-5", temperature=0.3, top_p=0.3, max_tokens=500000
-    )
-    assert params.max_tokens == 500000
+def test_models_unknown_to_the_table_take_their_familys_newest_rules():
+    # Issue 13: a Claude id the table does not list is checked, never sent as asked.
+    with pytest.raises(InvalidParameterError, match="between 1 and 128000"):
+        check(model="us.anthropic.claude-haiku-5", max_tokens=500000)
+    with pytest.raises(InvalidParameterError, match="Claude Haiku 5.5"):
+        check(model="us.anthropic.claude-haiku-5", temperature=0.3)
 
 
 def test_unknown_parameters_suggest_the_right_name():

@@ -4,7 +4,7 @@ from langchain_bedrock_claude import InvalidParameterError
 from langchain_bedrock_claude._routing import resolve_model
 
 ROUTES = [
-    # id, api, family, version, geo, sampling rule (None: unknown to the table)
+    # id, api, family, version, geo, sampling rule (None: an ARN naming no model)
     ("anthropic.claude-v2", "text_completions", "v", (2,), None, "any"),
     ("anthropic.claude-v2:1", "text_completions", "v", (2,), None, "any"),
     ("anthropic.claude-instant-v1", "text_completions", "instant", (1,), None, "any"),
@@ -52,7 +52,8 @@ ROUTES = [
     ("us.anthropic.claude-opus-4-8", "messages", "opus", (4, 8), "us", "none"),
     ("apac.anthropic.claude-opus-5", "messages", "opus", (5,), "apac", "none"),
     ("us.anthropic.claude-sonnet-5", "messages", "sonnet", (5,), "us", "none"),
-    ("us.anthropic.claude-haiku-5", "messages", "haiku", (5,), "us", None),
+    # a version the table does not list: the family's newest rules (Haiku 5.5)
+    ("us.anthropic.claude-haiku-5", "messages", "haiku", (5,), "us", "none"),
     # geo prefixes we know and one not invented yet
     ("us-gov.anthropic.claude-3-haiku-20240307-v1:0", "messages", "haiku", (3,), "us-gov", "any"),
     (
