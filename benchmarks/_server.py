@@ -75,7 +75,10 @@ def serve(port: int) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    emulator = BedrockEmulator(port=port, responder=_responder)  # type: ignore[arg-type]
+    # The legacy Text Completions wire is measured too: serve the retired claude-v2:1 id.
+    emulator = BedrockEmulator(  # type: ignore[arg-type]
+        port=port, responder=_responder, legacy_end_of_life=False
+    )
     with emulator:
         print(emulator.endpoint_url, flush=True)
         # Nobody reads on after the first line: keep stray output from filling the pipe.

@@ -110,13 +110,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--legacy-end-of-life",
-        action="store_true",
-        help="answer legacy ids with the end-of-life 404",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="answer legacy ids with the end-of-life 404, as Bedrock does (default; "
+        "--no-legacy-end-of-life serves them, for offline demos)",
     )
     parser.add_argument(
         "--require-inference-profile",
-        action="store_true",
-        help="reject bare ids of models that need an inference profile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="reject bare ids of models that need an inference profile, as Bedrock does "
+        "(default; --no-require-inference-profile serves them on demand)",
     )
     parser.add_argument(
         "--tls",

@@ -22,12 +22,22 @@ style              models                                      response shape
 =================  ==========================================  ==========================
 
 Extended thinking (``"thinking": {"type": "enabled", "budget_tokens": N}``): 3.7 sonnet
-through the 4.6 models; Opus 4.7, Opus 4.8 and Sonnet 5 take only adaptive thinking; the
-claude-3/3.5 and legacy models none (see :class:`Thinking`).
+through the 4.6 models; the 4.6 models also take ``{"type": "adaptive"}``; Opus 4.7 and every
+later model take only adaptive thinking; the claude-3/3.5 and legacy models none (see
+:class:`Thinking`). Sonnet 5, Opus 5, Haiku 5.5 think when the request has no ``thinking``
+(``disabled`` turns it off); Fable 5, Fable 5.1, Opus 5.5 and Sonnet 5.5 always think. From
+Opus 4.7 on the thinking text is omitted unless ``display`` is ``summarized``: the block
+carries only its signature, as recorded for Sonnet 5 (pydantic-ai).
+
+Prefill (a conversation ending with an assistant turn): refused from the 4.6 models on
+(Anthropic's migration guide: "Prefilling assistant messages returns a 400 error on Claude
+4.6 models"; the Opus 5.5 and Haiku 5.5 migration guides).
 
 Count tokens: supported from 3.7 sonnet on, for bare (regional) ids and foundation-model
 ARNs only; legacy models, the claude-3/3.5 family and inference profiles answer "The
 provided model doesn't support counting tokens." (the last as recorded for a ``us.`` id).
+
+Sources per model are noted on each entry; the client's own table is never consulted.
 """
 
 from __future__ import annotations
@@ -54,6 +64,8 @@ class Thinking(Enum):
     """No thinking: ``'<model>' does not support thinking.``"""
     BUDGET = "budget"
     """Extended thinking with a ``budget_tokens`` (``{"type": "enabled"}``)."""
+    BUDGET_OR_ADAPTIVE = "budget_or_adaptive"
+    """Either ``{"type": "enabled"}`` with a budget or ``{"type": "adaptive"}`` (4.6)."""
     ADAPTIVE = "adaptive"
     """Adaptive thinking only; ``{"type": "enabled"}`` is rejected."""
 
@@ -86,6 +98,18 @@ class ModelSpec:
     """Usage also reports ``output_tokens_details`` and ``service_tier`` (2026 models)."""
     thinking: Thinking = Thinking.NONE
     """Which ``thinking`` settings the model accepts."""
+    thinks_by_default: bool = False
+    """The model thinks when the request has no ``thinking`` field."""
+    always_thinks: bool = False
+    """``{"type": "disabled"}`` is refused: the model thinks on every request."""
+    omits_thinking: bool = False
+    """The thinking text is left out unless ``display`` is ``summarized`` (signature only)."""
+    efforts: tuple[str, ...] = ()
+    """The ``output_config.effort`` levels accepted; empty: ``effort`` is refused."""
+    prefill: bool = True
+    """A conversation may end with an assistant turn."""
+    context_window: int = 200_000
+    """Input tokens beyond this get "Input is too long for requested model." (recorded)."""
 
     @property
     def legacy(self) -> bool:
@@ -93,6 +117,13 @@ class ModelSpec:
         return self.style is Style.LEGACY
 
 
+_MILLION = 1_000_000
+"""The 1M-token context of the 4.6 and later models (Anthropic's model pages)."""
+_EFFORTS_4_5 = ("low", "medium", "high")
+"""Opus 4.5's effort levels (Anthropic's effort page); Sonnet and Haiku 4.5 take none."""
+_EFFORTS_4_6 = ("low", "medium", "high", "max")
+_EFFORTS_ALL = ("low", "medium", "high", "xhigh", "max")
+"""xhigh arrived with Opus 4.7 (promptfoo/promptfoo#8763)."""
 LEGACY_MAX_TOKENS_TO_SAMPLE = 8191
 """From the real error ``8192 is not less or equal to 8191`` (claude-v2)."""
 
@@ -201,7 +232,11 @@ _MODELS: tuple[ModelSpec, ...] = (
         exclusive_sampling=True,
         min_cache_tokens=4096,
         thinking=Thinking.BUDGET,
+        efforts=_EFFORTS_4_5,
     ),
+    # The 4.6 models: prefill refused, adaptive thinking added beside budgets, effort
+    # low..max; 1M context (Anthropic "Migrating to Claude 4.6"; recorded native structured
+    # output stream for us.anthropic.claude-sonnet-4-6, pydantic-ai).
     ModelSpec(
         "claude-sonnet-4-6",
         "claude-sonnet-4-6",
@@ -210,7 +245,10 @@ _MODELS: tuple[ModelSpec, ...] = (
         on_demand=False,
         counts_tokens=True,
         exclusive_sampling=True,
-        thinking=Thinking.BUDGET,
+        thinking=Thinking.BUDGET_OR_ADAPTIVE,
+        efforts=_EFFORTS_4_6,
+        prefill=False,
+        context_window=_MILLION,
     ),
     ModelSpec(
         "claude-opus-4-6",
@@ -220,8 +258,14 @@ _MODELS: tuple[ModelSpec, ...] = (
         on_demand=False,
         counts_tokens=True,
         exclusive_sampling=True,
-        thinking=Thinking.BUDGET,
+        thinking=Thinking.BUDGET_OR_ADAPTIVE,
+        efforts=_EFFORTS_4_6,
+        prefill=False,
+        context_window=_MILLION,
     ),
+    # Opus 4.7 on: sampling "deprecated" (Comfy-Org/ComfyUI#13923), adaptive only
+    # (anthropics/claude-code#51711), effort adds xhigh (promptfoo/promptfoo#8763), thinking
+    # text omitted by default (danny-avila/LibreChat#14042).
     ModelSpec(
         "claude-opus-4-7",
         "claude-opus-4-7",
@@ -231,7 +275,13 @@ _MODELS: tuple[ModelSpec, ...] = (
         counts_tokens=True,
         sampling_deprecated=True,
         thinking=Thinking.ADAPTIVE,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
     ),
+    # Recorded (pydantic-ai, us.anthropic.claude-opus-4-8): no thinking block without a
+    # thinking field, usage with output_tokens_details, 52-character message ids.
     ModelSpec(
         "claude-opus-4-8",
         "claude-opus-4-8",
@@ -242,7 +292,32 @@ _MODELS: tuple[ModelSpec, ...] = (
         usage_details=True,
         sampling_deprecated=True,
         thinking=Thinking.ADAPTIVE,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
     ),
+    # Fable 5 (2026-06-09): 1M / 128K, "Adaptive (always on)" (Anthropic's Fable 5 overview
+    # and models overview; cannot be disabled: docs.apiyi.com thinking guide).
+    ModelSpec(
+        "claude-fable-5",
+        "claude-fable-5",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        sampling_deprecated=True,
+        thinking=Thinking.ADAPTIVE,
+        thinks_by_default=True,
+        always_thinks=True,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
+    ),
+    # Recorded (pydantic-ai, us.anthropic.claude-sonnet-5, two calls without a thinking
+    # field): a signature-only thinking block before the text.
     ModelSpec(
         "claude-sonnet-5",
         "claude-sonnet-5",
@@ -254,11 +329,110 @@ _MODELS: tuple[ModelSpec, ...] = (
         # "`temperature` is deprecated for this model." (live Bedrock, onyx-dot-app/onyx#12734)
         sampling_deprecated=True,
         thinking=Thinking.ADAPTIVE,
+        thinks_by_default=True,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
+    ),
+    # Opus 5 (2026-07-24): profile-only, 1M / 128K, thinking on by default, cache minimum
+    # 512 (langgenius/dify-official-plugins#3511, from the Bedrock model card).
+    ModelSpec(
+        "claude-opus-5",
+        "claude-opus-5",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        sampling_deprecated=True,
+        min_cache_tokens=512,
+        thinking=Thinking.ADAPTIVE,
+        thinks_by_default=True,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
+    ),
+    ModelSpec(
+        "claude-fable-5-1",
+        "claude-fable-5-1",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        sampling_deprecated=True,
+        thinking=Thinking.ADAPTIVE,
+        thinks_by_default=True,
+        always_thinks=True,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
+    ),
+    # Opus 5.5 (profile-only, 2026-09-22: langgenius/dify-official-plugins#3925): always
+    # thinks (models overview "Adaptive (always on)"; aebrer/dreb v2.72.0).
+    ModelSpec(
+        "claude-opus-5-5",
+        "claude-opus-5-5",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        sampling_deprecated=True,
+        thinking=Thinking.ADAPTIVE,
+        thinks_by_default=True,
+        always_thinks=True,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
+    ),
+    # Sonnet 5.5: thinks by default and turns down with "between_tools", not "disabled"
+    # (experientiallabs/experiential v0.7.129): "disabled" is refused here.
+    ModelSpec(
+        "claude-sonnet-5-5",
+        "claude-sonnet-5-5",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        sampling_deprecated=True,
+        thinking=Thinking.ADAPTIVE,
+        thinks_by_default=True,
+        always_thinks=True,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
+    ),
+    # Haiku 5.5 (2026-10-07): sampling and prefill 400, adaptive only and on by default,
+    # cache minimum 512 (Haiku 5.5 migration guide; apidog "Haiku 5.5 vs Haiku 4.5").
+    ModelSpec(
+        "claude-haiku-5-5",
+        "claude-haiku-5-5",
+        Style.STOP_DETAILS,
+        128000,
+        on_demand=False,
+        counts_tokens=True,
+        usage_details=True,
+        sampling_deprecated=True,
+        min_cache_tokens=512,
+        thinking=Thinking.ADAPTIVE,
+        thinks_by_default=True,
+        omits_thinking=True,
+        efforts=_EFFORTS_ALL,
+        prefill=False,
+        context_window=_MILLION,
     ),
 )
 
-GEO_PREFIXES = ("us-gov", "us", "eu", "apac", "global", "jp", "au", "ca")
-"""Cross-region inference profile prefixes (``us.anthropic...``)."""
+GEO_PREFIXES = ("us-gov", "us", "eu", "apac", "global", "jp", "au", "ca", "in")
+"""Cross-region inference profile prefixes (``us.anthropic...``); Bedrock calls any other
+prefix "The provided model identifier is invalid." (``in.``: India, issue 13)."""
 
 _LEGACY_ID = re.compile(r"anthropic\.(claude-v2(?::1)?|claude-instant-v1)(?::\d+(?::\d+k)?)?")
 _MODERN_ID = re.compile(

@@ -16,12 +16,12 @@ from ._generate import (
     default_thinking,
     generate,
     input_tokens,
-    signature_for,
     split_tokens,
 )
 from ._guardrails import GuardrailCall, screen_input, screen_output
 from ._request import EmulatedRequest
 from ._script import Reply
+from ._thinking import sign
 from ._tools import ToolUse, json_output_text, plan_tool_uses
 from ._validation import Invocation
 
@@ -56,7 +56,7 @@ def build_completion(
             return _wire.Completion(
                 api=invocation.api,
                 spec=invocation.spec,
-                message_id=_wire.new_message_id(),
+                message_id=_wire.new_message_id(invocation.spec),
                 generation=blocked.generation,
                 thinking=None,
                 signature="",
@@ -86,16 +86,19 @@ def build_completion(
             uses = ()  # the answer is the blocked message, calls included
         if not screened.keep_thinking:
             thinking = None
+    shown = invocation.thinking is None or invocation.thinking.shown
     cache_use = _cache_use(invocation, cache, cache_minimum)
     total = reply.input_tokens if reply.input_tokens is not None else input_tokens(invocation.body)
     cached = (cache_use.read + cache_use.write) if cache_use is not None else 0
     return _wire.Completion(
         api=invocation.api,
         spec=invocation.spec,
-        message_id=_wire.new_message_id(),
+        message_id=_wire.new_message_id(invocation.spec),
         generation=generation,
         thinking=thinking,
-        signature=signature_for("".join(thinking)) if thinking is not None else "",
+        signature=sign("".join(thinking) if shown else "") if thinking is not None else "",
+        thinking_shown=shown,
+        grouped=reply.text is None or isinstance(reply.text, str),
         input_tokens=max(total - cached, 1),
         cache=cache_use,
         stop_reason=stop_reason,
@@ -135,9 +138,9 @@ def _generate(
         pieces = pieces_of(reply.text)
     budget = invocation.max_tokens
     thinking: tuple[str, ...] | None = None
-    if invocation.thinking_budget is not None:
+    if invocation.thinking is not None:
         source = reply.thinking if reply.thinking is not None else default_thinking(seed)
-        thinking = tuple(pieces_of(source)[: invocation.thinking_budget])
+        thinking = tuple(pieces_of(source)[: invocation.thinking.budget])
         budget -= len(thinking)
     generation = generate(pieces, max_tokens=budget, stop_sequences=invocation.stop_sequences)
     return generation, thinking

@@ -131,9 +131,11 @@ class BedrockEmulator:
         first_byte_latency: Seconds before the first byte of each answer.
         token_latency: Seconds between tokens (stream events; invoke waits the sum).
         legacy_end_of_life: Answer legacy ids (claude-v2, v2:1, instant-v1) with the
-            real end-of-life 404 ``ResourceNotFoundException``.
+            real end-of-life 404 ``ResourceNotFoundException``, as Bedrock does since
+            their retirement (default). ``False`` serves them, for offline demos.
         require_inference_profile: Answer bare regional ids of models that need an
-            inference profile with the real "on-demand throughput isn't supported" 400.
+            inference profile with the real "on-demand throughput isn't supported" 400, as
+            Bedrock does (default). ``False`` serves them on demand, for offline demos.
         padding: Put the ``"p"`` padding in chunk payloads (as Bedrock does since 2025).
         cache_minimum: Apply each model's minimum cacheable prefix (1024 tokens; 2048 for
             Haiku 3/3.5, 4096 for Haiku/Opus 4.5): shorter ``cache_control`` prefixes
@@ -167,8 +169,8 @@ class BedrockEmulator:
         responder: Responder | None = None,
         first_byte_latency: float = 0.0,
         token_latency: float = 0.0,
-        legacy_end_of_life: bool = False,
-        require_inference_profile: bool = False,
+        legacy_end_of_life: bool = True,
+        require_inference_profile: bool = True,
         padding: bool = True,
         cache_minimum: bool = True,
         opaque_arn_model: str = DEFAULT_OPAQUE_ARN_MODEL,

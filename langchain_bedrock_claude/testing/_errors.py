@@ -25,6 +25,15 @@ NO_COUNT_TOKENS_MESSAGE = "The provided model doesn't support counting tokens."
 EXCLUSIVE_SAMPLING_MESSAGE = (
     "`temperature` and `top_p` cannot both be specified for this model. Please use only one."
 )
+PREFILL_MESSAGE = (
+    "This model does not support assistant message prefill. The conversation must end with a "
+    "user message."
+)
+"""A conversation ending with an assistant turn, 4.6 models on (smallmain/vscode-unify-chat-
+provider#249; ericc-ch/copilot-api#261: the 4.5 ids still accept it)."""
+INPUT_TOO_LONG_MESSAGE = "Input is too long for requested model."
+"""A prompt beyond the context window (recorded: pydantic-ai, sonnet-4.5, Converse wraps it in
+"The model returned the following errors: ")."""
 STREAM_ERROR_MESSAGE = "Bedrock is unable to process your request."
 INVALID_API_KEY_MESSAGE = "Authentication failed: Please make sure your API Key is valid."
 """A rejected Bedrock API key: HTTP 403 with the body ``{"Message": ...}`` (capital M), as

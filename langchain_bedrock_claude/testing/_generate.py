@@ -85,12 +85,6 @@ def default_thinking(seed: str) -> str:
     return "Let me think about this. " + default_text("thinking:" + seed, words=_THINKING_WORDS)
 
 
-def signature_for(thinking: str) -> str:
-    """A stable, opaque thinking signature (base64-looking, as Bedrock's are)."""
-    digest = hashlib.sha512(thinking.encode()).hexdigest()
-    return "Er" + digest[:86]
-
-
 def input_tokens(body: Any) -> int:
     """The emulator's input token count for a request body (Messages or legacy)."""
     if not isinstance(body, dict):

@@ -25,8 +25,10 @@ from typing import Any, Literal
 from ._catalog import ModelSpec, ResolvedModel, resolve_model
 from ._errors import (
     EXCLUSIVE_SAMPLING_MESSAGE,
+    INPUT_TOO_LONG_MESSAGE,
     INVALID_MODEL_MESSAGE,
     NO_COUNT_TOKENS_MESSAGE,
+    PREFILL_MESSAGE,
     invalid_api_key,
     make_error,
     malformed,
@@ -43,7 +45,7 @@ from ._request import (
     parse_request_metadata,
     split_authorization,
 )
-from ._thinking import check_thinking
+from ._thinking import ThinkingPlan, check_signatures, check_thinking
 from ._tools import check_tool_request
 
 _VERSION = re.compile(r"(?:bedrock-)?\d{4}-\d{2}-\d{2}")
@@ -111,8 +113,13 @@ class Invocation:
     """``max_tokens`` or ``max_tokens_to_sample``."""
     stop_sequences: tuple[str, ...]
     """The request's stop sequences."""
-    thinking_budget: int | None
-    """``thinking.budget_tokens`` when thinking is enabled."""
+    thinking: ThinkingPlan | None
+    """How the model thinks (asked for, or by default); ``None``: it does not."""
+
+    @property
+    def thinking_budget(self) -> int | None:
+        """The most thinking tokens, when the model thinks."""
+        return self.thinking.budget if self.thinking is not None else None
 
 
 def check_auth(headers: Mapping[str, str], *, api_keys: Collection[str] | None = None) -> None:
@@ -339,14 +346,19 @@ def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
             f"Try again with a maximum tokens value that is lower than {limit}."
         )
     _check_messages(body["messages"])
+    _check_prefill(spec, body["messages"])
     _check_tools(body.get("tools"))
+    thinking = check_thinking(spec, body, max_tokens)
+    check_signatures(body["messages"])
+    if input_tokens(body) > spec.context_window:
+        raise validation_error(INPUT_TOO_LONG_MESSAGE)
     invocation = Invocation(
         api="messages",
         spec=spec,
         body=body,
         max_tokens=max_tokens,
         stop_sequences=_stop_sequences(body),
-        thinking_budget=check_thinking(spec, body, max_tokens),
+        thinking=thinking,
     )
     check_tool_request(body)  # tools, tool_choice, tool_use/tool_result pairing (``_tools``)
     check_media(body["messages"])  # image and document blocks (``_media``)
@@ -379,7 +391,7 @@ def _text_completions(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
         body=body,
         max_tokens=int(body["max_tokens_to_sample"]),
         stop_sequences=_stop_sequences(body),
-        thinking_budget=None,
+        thinking=None,
     )
 
 
@@ -461,6 +473,12 @@ def _check_messages(messages: list[Any]) -> None:
             text = block.get("text") if isinstance(block, dict) else block
             if is_text and text == "" and not prefill:
                 raise validation_error("messages: text content blocks must be non-empty")
+
+
+def _check_prefill(spec: ModelSpec, messages: list[Any]) -> None:
+    last = messages[-1] if messages else None
+    if not spec.prefill and isinstance(last, dict) and last.get("role") == "assistant":
+        raise validation_error(PREFILL_MESSAGE)
 
 
 def _check_tools(tools: Any) -> None:

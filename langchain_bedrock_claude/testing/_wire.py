@@ -23,7 +23,14 @@ LEGACY_DEFAULT_STOP = "\n\nHuman:"
 """What legacy models report in ``stop`` when they end on their own (recorded)."""
 _ID_ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 22
-"""``msg_bdrk_01`` + 22 base62 characters: 24 after the prefix, as recorded."""
+"""``msg_bdrk_01`` + 22 base62 characters: 24 after the prefix, as recorded up to 2026-04."""
+_ID_2026_ALPHABET = string.ascii_lowercase + "234567"
+_ID_2026_LENGTH = 52
+"""``msg_bdrk_`` + 52 lower-case base32 characters: the 2026 shape, recorded for Opus 4.8 and
+Sonnet 5 (pydantic-ai, 2026-07)."""
+_DELTA_SIZES = (5, 7, 6, 4)
+"""Tokens per stream delta after the first, which carries one: recorded deltas carry several
+(``"4200 + 42 ="``, haiku-4.5; ``" need to find all primes below "``, sonnet-4 thinking)."""
 _START_OUTPUT_TOKENS = 1
 _METRICS_KEY = "amazon-bedrock-invocationMetrics"
 
@@ -32,9 +39,22 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def new_message_id() -> str:
-    """A fresh ``msg_bdrk_01…`` id."""
+def new_message_id(spec: ModelSpec | None = None) -> str:
+    """A fresh id: the 2026 shape for the 2026 models (``usage_details``), else ``msg_bdrk_01…``."""
+    if spec is not None and spec.usage_details:
+        return "msg_bdrk_" + "".join(random.choices(_ID_2026_ALPHABET, k=_ID_2026_LENGTH))
     return "msg_bdrk_01" + "".join(random.choices(_ID_ALPHABET, k=_ID_LENGTH))
+
+
+def deltas(pieces: tuple[str, ...] | list[str]) -> list[str]:
+    """Token pieces grouped as Bedrock streams them: one, then several per delta."""
+    out: list[str] = []
+    index, size = 0, 1
+    while index < len(pieces):
+        out.append("".join(pieces[index : index + size]))
+        index += size
+        size = _DELTA_SIZES[len(out) % len(_DELTA_SIZES)]
+    return out
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,15 @@ class Completion:
     """What a guardrail the request applied reports, if it applied one."""
     tool_uses: tuple[ToolUse, ...] = ()
     """``tool_use`` blocks after the text (``_tools``)."""
+    thinking_shown: bool = True
+    """Whether the thinking text is sent (else its block carries only the signature)."""
+    grouped: bool = True
+    """Stream several tokens per delta (``False``: one event per scripted piece)."""
+
+    def stream_pieces(self, pieces: tuple[str, ...]) -> list[str]:
+        """The stream deltas of ``pieces``."""
+        kept = [piece for piece in pieces if piece]
+        return deltas(kept) if self.grouped else kept
 
     @property
     def output_tokens(self) -> int:
@@ -146,9 +175,8 @@ def _message(c: Completion, content: list[Any], stop: bool, output_tokens: int) 
 def _content(c: Completion) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if c.thinking is not None:
-        blocks.append(
-            {"type": "thinking", "thinking": "".join(c.thinking), "signature": c.signature}
-        )
+        text = "".join(c.thinking) if c.thinking_shown else ""
+        blocks.append({"type": "thinking", "thinking": text, "signature": c.signature})
     if _has_text_block(c):
         blocks.append({"type": "text", "text": c.generation.text})
     return blocks + [tool_use_block(use) for use in c.tool_uses]
@@ -202,7 +230,10 @@ def messages_events(c: Completion) -> list[bytes]:
                 }
             )
         )
-        events += [_delta(index, "thinking_delta", "thinking", p) for p in c.thinking]
+        if c.thinking_shown:
+            events += [
+                _delta(index, "thinking_delta", "thinking", p) for p in c.stream_pieces(c.thinking)
+            ]
         events.append(_delta(index, "signature_delta", "signature", c.signature))
         events.append(b'{"type":"content_block_stop","index":%d}' % index)
         index += 1
@@ -211,7 +242,9 @@ def messages_events(c: Completion) -> list[bytes]:
             b'{"type":"content_block_start","index":%d,"content_block":{"type":"text","text":""}}'
             % index
         )
-        events += [_delta(index, "text_delta", "text", p) for p in c.generation.pieces if p]
+        events += [
+            _delta(index, "text_delta", "text", p) for p in c.stream_pieces(c.generation.pieces)
+        ]
         events.append(b'{"type":"content_block_stop","index":%d}' % index)
         index += 1
     for use in c.tool_uses:
@@ -270,8 +303,7 @@ def completion_events(c: Completion) -> list[bytes]:
     return [
         b'{"type":"completion","completion":%s,"stop_reason":null,"stop":null%s}'
         % (_dumps(piece), action)
-        for piece in c.generation.pieces
-        if piece
+        for piece in c.stream_pieces(c.generation.pieces)
     ]
 
 

@@ -41,10 +41,17 @@ def spec(model_id: str) -> Any:
         ("us.anthropic.claude-sonnet-4-20250514-v1:0", Thinking.BUDGET),
         ("us.anthropic.claude-opus-4-1-20250805-v1:0", Thinking.BUDGET),
         ("us.anthropic.claude-haiku-4-5-20251001-v1:0", Thinking.BUDGET),
-        ("global.anthropic.claude-sonnet-4-6", Thinking.BUDGET),
+        ("global.anthropic.claude-sonnet-4-6", Thinking.BUDGET_OR_ADAPTIVE),
+        ("global.anthropic.claude-opus-4-6", Thinking.BUDGET_OR_ADAPTIVE),
         ("global.anthropic.claude-opus-4-7", Thinking.ADAPTIVE),
         ("global.anthropic.claude-opus-4-8", Thinking.ADAPTIVE),
         ("global.anthropic.claude-sonnet-5", Thinking.ADAPTIVE),
+        ("us.anthropic.claude-fable-5", Thinking.ADAPTIVE),
+        ("us.anthropic.claude-opus-5", Thinking.ADAPTIVE),
+        ("us.anthropic.claude-fable-5-1", Thinking.ADAPTIVE),
+        ("global.anthropic.claude-opus-5-5", Thinking.ADAPTIVE),
+        ("in.anthropic.claude-sonnet-5-5", Thinking.ADAPTIVE),
+        ("us.anthropic.claude-haiku-5-5", Thinking.ADAPTIVE),
     ],
 )
 def test_which_models_think(model_id: str, support: Thinking) -> None:
@@ -124,7 +131,8 @@ def test_thinking_errors(model_id: str, body: dict[str, Any], message: str) -> N
         ("anthropic.claude-3-haiku-20240307-v1:0", {}, None),
         ("anthropic.claude-3-haiku-20240307-v1:0", {"thinking": {"type": "disabled"}}, None),
         ("anthropic.claude-3-haiku-20240307-v1:0", {"temperature": 0.2, "top_k": 5}, None),
-        ("global.anthropic.claude-opus-4-8", {"thinking": {"type": "adaptive"}}, None),
+        # adaptive thinking may use all of max_tokens
+        ("global.anthropic.claude-opus-4-8", {"thinking": {"type": "adaptive"}}, 4096),
         ("anthropic.claude-sonnet-4-20250514-v1:0", {"thinking": ENABLED}, 2048),
         (
             "anthropic.claude-sonnet-4-20250514-v1:0",
@@ -139,4 +147,5 @@ def test_thinking_errors(model_id: str, body: dict[str, Any], message: str) -> N
     ],
 )
 def test_thinking_accepted(model_id: str, body: dict[str, Any], budget: int | None) -> None:
-    assert check_thinking(spec(model_id), body, 4096) == budget
+    plan = check_thinking(spec(model_id), body, 4096)
+    assert (plan.budget if plan is not None else None) == budget
