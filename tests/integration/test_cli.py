@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from langchain_bedrock_claude import DEFAULT_MODEL
-from langchain_bedrock_claude.testing import BedrockEmulator
+from langchain_bedrock_claude.testing import BedrockEmulator, Reply
 
 COMMAND = [sys.executable, "-m", "langchain_bedrock_claude"]
 DUMMY_AWS = {
@@ -25,6 +25,9 @@ DUMMY_AWS = {
     "AWS_REGION": "us-east-1",
 }
 TIMEOUT = 60
+THINKING_EVENTS = 3
+"""The default model (Sonnet 5.5) always thinks: its signature-only thinking block streams as
+content_block_start, signature_delta and content_block_stop before the text."""
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -120,6 +123,7 @@ def test_every_option_reaches_the_request(bedrock_emulator: BedrockEmulator) -> 
 
 
 def test_top_p_and_the_text_completions_api(bedrock_emulator: BedrockEmulator) -> None:
+    bedrock_emulator.legacy_end_of_life = False  # serve the retired id: its wire is tested
     result = run(
         bedrock_emulator,
         "--model",
@@ -151,8 +155,11 @@ def test_pieces_are_flushed_as_they_arrive(bedrock_emulator: BedrockEmulator) ->
 
 
 def test_json_lines(bedrock_emulator: BedrockEmulator) -> None:
+    # The default model always thinks: a scripted empty thinking keeps the token count exact.
     bedrock_emulator.reply(
-        ["Blue", " light", " scatters", "."], first_byte_latency=0.3, token_latency=0.1
+        Reply(text=["Blue", " light", " scatters", "."], thinking=[]),
+        first_byte_latency=0.3,
+        token_latency=0.1,
     )
     result = run(bedrock_emulator, "--json", "Why is the sky blue?")
     assert result.returncode == 0, result.stderr
@@ -171,7 +178,7 @@ def test_json_lines(bedrock_emulator: BedrockEmulator) -> None:
     )
     assert final["request_id"]
     assert final["model_id"] == DEFAULT_MODEL
-    assert final["model"] == "claude-sonnet-4-5-20250929"
+    assert final["model"] == "claude-sonnet-5-5"
     first_token, elapsed = final["time_to_first_token"], final["elapsed"]
     assert 0.3 <= first_token < 2.3
     assert elapsed - first_token >= 0.25  # three more tokens, 0.1 s apart
@@ -221,7 +228,10 @@ FAILURES: list[tuple[str, Any, int, str]] = [
     ("model error", lambda emu: emu.fail_next("ModelErrorException"), 7, ""),
     (
         "stream broke",
-        lambda emu: emu.interrupt_stream(after_events=4, exception_type="internalServerException"),
+        # The default model's thinking block comes first: three events before the text's.
+        lambda emu: emu.interrupt_stream(
+            after_events=4 + THINKING_EVENTS, exception_type="internalServerException"
+        ),
         9,
         "partial_text",
     ),
@@ -249,7 +259,7 @@ def test_bedrock_errors_exit_with_their_code_in_one_line(
 
 def test_a_broken_stream_keeps_the_partial_text(bedrock_emulator: BedrockEmulator) -> None:
     bedrock_emulator.reply(["One", " two", " three", " four", " five"])
-    bedrock_emulator.interrupt_stream(after_events=4, mode="drop")
+    bedrock_emulator.interrupt_stream(after_events=4 + THINKING_EVENTS, mode="drop")
     result = run(bedrock_emulator, "Hi")
     assert result.returncode == 9, result.stderr
     assert result.stdout.startswith("One")
@@ -267,7 +277,7 @@ def test_retired_model_exits_6_and_names_a_replacement() -> None:
     with BedrockEmulator(legacy_end_of_life=True) as emu:
         result = run(emu, "--model", "anthropic.claude-v2:1", "Hi")
     assert result.returncode == 6, result.stderr
-    assert "us.anthropic.claude-sonnet-4-5" in result.stderr
+    assert "us.anthropic.claude-sonnet-5-5" in result.stderr
 
 
 BARE_SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"

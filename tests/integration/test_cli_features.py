@@ -18,10 +18,16 @@ def test_count_tokens_prints_the_count_and_sends_no_completion(bedrock_emulator)
     assert json.loads(as_json.stdout)["input_tokens"] > 0
 
 
+BUDGET_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+"""Budgeted thinking: the default model (Sonnet 5.5) thinks adaptively only."""
+
+
 def test_thinking_goes_to_stderr_only_when_asked(bedrock_emulator):
     bedrock_emulator.reply(Reply(text="Yes, it is.", thinking="Check divisors first."), times=2)
     shown = run(
         bedrock_emulator,
+        "--model",
+        BUDGET_MODEL,
         "--thinking-budget",
         "1024",
         "--max-tokens",
@@ -37,7 +43,14 @@ def test_thinking_goes_to_stderr_only_when_asked(bedrock_emulator):
         "budget_tokens": 1024,
     }
     hidden = run(
-        bedrock_emulator, "--thinking-budget", "1024", "--max-tokens", "2048", "Is 7 prime?"
+        bedrock_emulator,
+        "--model",
+        BUDGET_MODEL,
+        "--thinking-budget",
+        "1024",
+        "--max-tokens",
+        "2048",
+        "Is 7 prime?",
     )
     assert "Check divisors" not in hidden.stdout + hidden.stderr
 
