@@ -98,7 +98,7 @@ def build_completion(
         thinking=thinking,
         signature=sign("".join(thinking) if shown else "") if thinking is not None else "",
         thinking_shown=shown,
-        grouped=reply.text is None or isinstance(reply.text, str),
+        grouped=guardrail is None and (reply.text is None or isinstance(reply.text, str)),
         input_tokens=max(total - cached, 1),
         cache=cache_use,
         stop_reason=stop_reason,

@@ -86,7 +86,8 @@ class Completion:
     thinking_shown: bool = True
     """Whether the thinking text is sent (else its block carries only the signature)."""
     grouped: bool = True
-    """Stream several tokens per delta (``False``: one event per scripted piece)."""
+    """Stream several tokens per Messages delta (``False``: one event per scripted piece, and
+    under a guardrail, whose verdicts cut the text at piece boundaries)."""
 
     def stream_pieces(self, pieces: tuple[str, ...]) -> list[str]:
         """The stream deltas of ``pieces``."""
@@ -303,7 +304,8 @@ def completion_events(c: Completion) -> list[bytes]:
     return [
         b'{"type":"completion","completion":%s,"stop_reason":null,"stop":null%s}'
         % (_dumps(piece), action)
-        for piece in c.stream_pieces(c.generation.pieces)
+        for piece in c.generation.pieces  # one token per chunk, as recorded (dd-trace-js, v2:1)
+        if piece
     ]
 
 

@@ -44,6 +44,7 @@ for completion in stream:
     "model", [LEGACY, SONNET_45, "anthropic.claude-instant-v1", "global.anthropic.claude-opus-4-8"]
 )
 def test_the_bedrock_anthropic_usage_example_streams_the_text(model, emu, monkeypatch, capsys):
+    emu.legacy_end_of_life = False  # the retired ids' wire is what is tested here
     monkeypatch.setenv("AWS_ACCESS_KEY", CREDENTIALS["access_key"])
     monkeypatch.setenv("AWS_SECRET_KEY", CREDENTIALS["secret_key"])
     monkeypatch.setenv("AWS_REGION", "us-east-1")
@@ -85,6 +86,7 @@ def test_invoke_result_carries_text_and_metadata(twin, emu):
 
 @pytest.mark.parametrize("model", [SONNET_45, LEGACY])
 def test_stream_yields_pieces_as_sent_and_metadata_last(twin, emu, model):
+    emu.legacy_end_of_life = False  # the retired ids' wire is what is tested here
     emu.reply(["Hello", " world", "!"])
     stream, pieces = twin.stream(model=model)
     assert [str(piece) for piece in pieces] == ["Hello", " world", "!", ""]
@@ -150,6 +152,7 @@ def test_human_assistant_prompt_becomes_messages_with_system_and_prefill(twin, e
     ],
 )
 def test_arns_and_profiles_reach_the_service_as_given(twin, emu, model):
+    emu.require_inference_profile = False  # a bare id goes as given; Bedrock would want a profile
     result = twin.create(model=model)
     assert emu.requests[-1].model_id == model
     assert result.model_id == model
@@ -259,9 +262,9 @@ def test_retired_legacy_model_names_a_replacement(twin, emu):
     emu.legacy_end_of_life = True
     with pytest.raises(pkg.ModelRetiredError) as caught:
         twin.create(model="anthropic.claude-instant-v1")
-    assert caught.value.replacement == "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert caught.value.replacement == "us.anthropic.claude-haiku-5-5"
     assert caught.value.status_code == 404
-    assert "claude-haiku-4-5" in str(caught.value)
+    assert "claude-haiku-5-5" in str(caught.value)
 
 
 def test_a_stream_that_fails_before_its_first_piece_is_retried(twin, emu):
@@ -294,6 +297,7 @@ def test_a_stream_broken_after_text_raises_with_the_partial_text(twin, emu, mode
 
 
 def test_a_legacy_stream_without_its_final_chunk_is_not_complete(twin, emu):
+    emu.legacy_end_of_life = False  # the retired ids' wire is what is tested here
     emu.reply(["one", " two", " three"])
     emu.interrupt_stream(after_events=2, mode="early_end")
     with pytest.raises(pkg.StreamInterruptedError) as caught:

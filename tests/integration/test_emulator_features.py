@@ -159,7 +159,8 @@ def test_count_tokens_matches_the_invoke_input_tokens(
 ) -> None:
     payload = body("Paris or Lyon? " * 20, **extra)
     counted = client.count_tokens(modelId=SONNET_4, input={"invokeModel": {"body": payload}})
-    answer = json.loads(client.invoke_model(modelId=SONNET_4, body=payload)["body"].read())
+    # CountTokens takes the bare id; InvokeModel needs Sonnet 4's inference profile.
+    answer = json.loads(client.invoke_model(modelId=SONNET_4_PROFILE, body=payload)["body"].read())
     usage = answer["usage"]
     assert counted["inputTokens"] == usage["input_tokens"] > 0
     assert usage["cache_creation_input_tokens"] == usage["cache_read_input_tokens"] == 0
@@ -175,7 +176,8 @@ def test_count_tokens_counts_what_a_cache_write_splits_off(
     ]
     payload = body(system=system)
     counted = client.count_tokens(modelId=SONNET_4, input={"invokeModel": {"body": payload}})
-    usage = json.loads(client.invoke_model(modelId=SONNET_4, body=payload)["body"].read())["usage"]
+    invoked = client.invoke_model(modelId=SONNET_4_PROFILE, body=payload)
+    usage = json.loads(invoked["body"].read())["usage"]
     assert usage["cache_creation_input_tokens"] > 1024
     assert counted["inputTokens"] == (
         usage["input_tokens"]

@@ -175,6 +175,7 @@ def test_guardrail_by_arn_and_numbered_version(emu: BedrockEmulator, client: Any
 
 
 def test_legacy_text_completions_under_a_guardrail(emu: BedrockEmulator, client: Any) -> None:
+    emu.legacy_end_of_life = False  # the retired ids' wire is what is tested here
     prompt = {"prompt": "\n\nHuman: Hi\n\nAssistant:", "max_tokens_to_sample": 50}
     emu.reply(" Hello there", times=2)
     answer = invoke(client, json.dumps(prompt), LEGACY, **guarded())

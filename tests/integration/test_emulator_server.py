@@ -125,12 +125,12 @@ def test_fixture_resets_between_tests_first(bedrock_emulator: BedrockEmulator) -
     assert bedrock_emulator.requests == []
     bedrock_emulator.reply("left over")
     bedrock_emulator.throttle(5)
-    bedrock_emulator.legacy_end_of_life = True
+    bedrock_emulator.legacy_end_of_life = False
 
 
 def test_fixture_resets_between_tests_second(bedrock_emulator: BedrockEmulator) -> None:
     assert bedrock_emulator.requests == []
-    assert not bedrock_emulator.legacy_end_of_life
+    assert bedrock_emulator.legacy_end_of_life  # strict again, as Bedrock is
     url = urlsplit(bedrock_emulator.endpoint_url)
     conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=5)
     try:

@@ -85,7 +85,7 @@ def test_models_unknown_to_the_table_take_their_familys_newest_rules():
     # Issue 13: a Claude id the table does not list is checked, never sent as asked.
     with pytest.raises(InvalidParameterError, match="between 1 and 128000"):
         check(model="us.anthropic.claude-haiku-5", max_tokens=500000)
-    with pytest.raises(InvalidParameterError, match="Claude Haiku 5.5"):
+    with pytest.raises(InvalidParameterError, match=r"Claude Haiku 5\.5"):
         check(model="us.anthropic.claude-haiku-5", temperature=0.3)
 
 
