@@ -31,6 +31,8 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 FAST_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 LEGACY = "anthropic.claude-v2:1"
+PLAIN_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+"""Takes temperature or top_p and thinks only when asked (the previous default model)."""
 
 
 class Twin:
@@ -137,6 +139,9 @@ def make_twin(request: pytest.FixtureRequest, emu: BedrockEmulator) -> Iterator[
 @pytest.fixture
 def llm_factory(emu: BedrockEmulator) -> Any:
     def make(**fields: Any) -> BedrockClaude:
+        # LangChain plumbing is under test, not the model: one that takes sampling parameters
+        # and thinks only when asked (the default model, Sonnet 5.5, always thinks).
+        fields.setdefault("model", PLAIN_MODEL)
         fields.setdefault("endpoint_url", emu.endpoint_url)
         fields.setdefault("region_name", "us-east-1")
         fields.setdefault("aws_access_key_id", CREDENTIALS["access_key"])

@@ -90,6 +90,7 @@ def test_anthropic_sdk_mid_stream_exception(
 
 
 def test_langchain_aws_bedrock_llm(emu: BedrockEmulator, runtime: Any) -> None:
+    emu.legacy_end_of_life = False  # the retired ids' wire is what is tested here
     emu.reply(" Paris.")
     llm = BedrockLLM(
         model_id="anthropic.claude-v2:1", client=runtime, model_kwargs={"max_tokens_to_sample": 50}

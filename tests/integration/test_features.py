@@ -141,5 +141,5 @@ def test_auto_inference_profile_on_the_llm(llm_factory, emu):
 
 def test_retired_legacy_id_on_the_llm(llm_factory, emu):
     emu.legacy_end_of_life = True
-    with pytest.raises(pkg.ModelRetiredError, match=r"us\.anthropic\.claude-sonnet-4-5"):
+    with pytest.raises(pkg.ModelRetiredError, match=r"us\.anthropic\.claude-sonnet-5-5"):
         llm_factory(model="anthropic.claude-v2:1").invoke("hi")

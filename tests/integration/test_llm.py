@@ -45,6 +45,7 @@ class AsyncTokenRecorder(AsyncCallbackHandler):
 
 @pytest.mark.parametrize("model", [SONNET_45, LEGACY])
 def test_invoke_and_generate_report_usage_and_metadata(llm_factory, emu, model):
+    emu.legacy_end_of_life = False  # the retired ids' wire is what is tested here
     llm = llm_factory(model=model, max_tokens=100)
     emu.reply("Rayleigh scattering.")
     assert llm.invoke("Why is the sky blue?") == "Rayleigh scattering."
