@@ -281,14 +281,16 @@ def with_dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
 
 
+SONNET_45_FLAG = ("-m", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--top-k", "501", "hi"], "'top_k' must be between 0 and 500 (got 501)"),
         (
             # Sonnet 4.5 takes temperature or top_p; the default model takes neither.
-            [*("-m", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"), "--temperature", "0.5"]
-            + ["--top-p", "0.5", "hi"],
+            [*SONNET_45_FLAG, "--temperature", "0.5", "--top-p", "0.5", "hi"],
             "not both",
         ),
         (["--max-tokens", "0", "hi"], "'max_tokens_to_sample' must be at least 1"),
