@@ -136,6 +136,9 @@ class BedrockEmulator:
         require_inference_profile: Answer bare regional ids of models that need an
             inference profile with the real "on-demand throughput isn't supported" 400, as
             Bedrock does (default). ``False`` serves them on demand, for offline demos.
+        verify_signatures: Refuse thinking blocks of earlier turns whose signature this
+            emulator did not issue, as Bedrock refuses forged, foreign or empty ones
+            (default). ``False`` accepts any non-empty one, for replaying recorded traffic.
         padding: Put the ``"p"`` padding in chunk payloads (as Bedrock does since 2025).
         cache_minimum: Apply each model's minimum cacheable prefix (1024 tokens; 2048 for
             Haiku 3/3.5, 4096 for Haiku/Opus 4.5): shorter ``cache_control`` prefixes
@@ -171,6 +174,7 @@ class BedrockEmulator:
         token_latency: float = 0.0,
         legacy_end_of_life: bool = True,
         require_inference_profile: bool = True,
+        verify_signatures: bool = True,
         padding: bool = True,
         cache_minimum: bool = True,
         opaque_arn_model: str = DEFAULT_OPAQUE_ARN_MODEL,
@@ -210,6 +214,7 @@ class BedrockEmulator:
         self._cache = PromptCache()
         self._guardrails = GuardrailRegistry()
         self._padding = padding
+        self._verify_signatures = verify_signatures
         self._cache_minimum = cache_minimum
         self._opaque_arn_model = opaque_arn_model
         self._release: asyncio.Event | None = None
@@ -546,7 +551,11 @@ class BedrockEmulator:
         guardrail = guardrail_call(request.headers, request.json, self._guardrails)
         ignore = (GUARDRAIL_CONFIG_KEY,) if guardrail is not None else ()
         invocation = parse_invocation(
-            resolved.spec, request.json, empty=not request.body, ignore=ignore
+            resolved.spec,
+            request.json,
+            empty=not request.body,
+            ignore=ignore,
+            verify_signatures=self._verify_signatures,
         )
         reply, first_byte, per_token = self._reply_for(request)
         completion = build_completion(

@@ -230,7 +230,12 @@ def resolve(model_id: str, *, opaque_arn_model: str) -> ResolvedModel:
 
 
 def parse_invocation(
-    spec: ModelSpec, parsed: Any, *, empty: bool, ignore: Collection[str] = ()
+    spec: ModelSpec,
+    parsed: Any,
+    *,
+    empty: bool,
+    ignore: Collection[str] = (),
+    verify_signatures: bool = True,
 ) -> Invocation:
     """Validate an InvokeModel body for ``spec``.
 
@@ -243,6 +248,8 @@ def parse_invocation(
         ignore: Top-level keys Bedrock consumes before the model sees the body (e.g.
             ``amazon-bedrock-guardrailConfig`` when a guardrail is applied); they are
             dropped before validation.
+        verify_signatures: Whether earlier turns' thinking blocks need a signature this
+            emulator issued (else any non-empty one passes).
 
     Raises:
         BedrockError: 400 ``ValidationException`` with Bedrock's text.
@@ -255,7 +262,7 @@ def parse_invocation(
                 f'"{spec.reported_name}" is not supported on this API. '
                 "Please use the Messages API instead."
             )
-        return _messages(spec, body)
+        return _messages(spec, body, verify_signatures=verify_signatures)
     return _text_completions(spec, body)
 
 
@@ -305,7 +312,7 @@ def _json_object(body: Any, *, empty: bool) -> dict[str, Any]:
     return body
 
 
-def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
+def _messages(spec: ModelSpec, body: dict[str, Any], *, verify_signatures: bool) -> Invocation:
     problems = [
         f"#: required key [{key}] not found" for key in _MESSAGES_REQUIRED if key not in body
     ]
@@ -349,7 +356,7 @@ def _messages(spec: ModelSpec, body: dict[str, Any]) -> Invocation:
     _check_prefill(spec, body["messages"])
     _check_tools(body.get("tools"))
     thinking = check_thinking(spec, body, max_tokens)
-    check_signatures(body["messages"])
+    check_signatures(body["messages"], verify=verify_signatures)
     if input_tokens(body) > spec.context_window:
         raise validation_error(INPUT_TOO_LONG_MESSAGE)
     invocation = Invocation(
