@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from ._regions import geo_prefix
 from ._types import Api
 
 __all__ = [
@@ -396,26 +395,13 @@ def rules_for(family: str | None, version: Version | None) -> ModelRules:
     return _NEWEST[family]
 
 
-def replacement_for(model_id: str, region: str | None = None) -> str | None:
-    """The inference profile of a current model to use instead of a retired legacy id.
+def replacement_for(model_id: str) -> str | None:
+    """The US inference profile of a current model to use instead of a retired legacy id.
 
-    Args:
-        model_id: The retired id (any form: bare, geo-prefixed or an ARN).
-        region: The caller's AWS region: the profile has its geo prefix (``eu-west-1`` ->
-            ``eu.``); ``us.`` when the region is not given, ``global.`` for a region without
-            a geo prefix of its own.
-
-    Returns:
-        E.g. ``eu.anthropic.claude-sonnet-5-5``; ``None`` for an id that is not retired.
+    ``_regions.with_geo_of`` moves it to the caller's geography.
     """
-    bare = (
-        _INSTANT.replacement
-        if "claude-instant-v1" in model_id
-        else _V2.replacement
-        if "claude-v2" in model_id
-        else None
-    )
-    if bare is None:
-        return None
-    geo = "us" if region is None else geo_prefix(region) or "global"
-    return f"{geo}.{bare}"
+    if "claude-instant-v1" in model_id:
+        return f"us.{_INSTANT.replacement}"
+    if "claude-v2" in model_id:
+        return f"us.{_V2.replacement}"
+    return None
