@@ -20,7 +20,8 @@ def body(**kwargs):
 
 
 def test_call_time_max_tokens_and_temperature_reach_the_langsmith_params():
-    llm = BedrockClaude(max_tokens=99, temperature=0.3)
+    # A model that takes temperature (the default model, Sonnet 5.5, takes no sampling).
+    llm = BedrockClaude(model=SONNET_45, max_tokens=99, temperature=0.3)
     params = llm._get_ls_params(max_tokens=5, temperature=0.7)
     assert (params["ls_max_tokens"], params["ls_temperature"]) == (5, 0.7)
     assert llm._get_ls_params()["ls_max_tokens"] == 99
