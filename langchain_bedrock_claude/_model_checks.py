@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Literal
 
 from ._errors import InvalidParameterError
 from ._model_rules import ModelRules
 from ._options import MIN_THINKING_BUDGET
 from ._routing import ModelRef
+from ._types import ThinkingMode
 
 __all__ = [
     "MIN_THINKING_BUDGET",
-    "THINKING_MODES",
     "ModelRuleWarning",
-    "ThinkingMode",
     "check_count_tokens",
     "check_forced_tool_choice",
     "check_model_rules",
@@ -47,10 +45,6 @@ _EFFORTS_WITHOUT_THINKING = ("low", "medium", "high")
 ("disabled" with xhigh or max is a 400: Opus 5 migration notes, via apidog; docs.apiyi.com
 for Haiku 5.5)."""
 
-ThinkingMode = Literal["adaptive", "disabled"]
-"""The ``thinking`` option: ``{"type": "adaptive"}`` or ``{"type": "disabled"}``."""
-THINKING_MODES: tuple[ThinkingMode, ...] = ("adaptive", "disabled")
-"""Every value of the ``thinking`` option."""
 SAMPLING_NAMES = ("temperature", "top_p", "top_k")
 
 

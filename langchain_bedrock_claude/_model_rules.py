@@ -19,12 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from ._types import Api
+from ._types import Api, Effort
 
 __all__ = [
     "DEFAULT_MODEL",
-    "EFFORTS",
-    "Effort",
     "ModelRules",
     "Sampling",
     "Thinking",
@@ -47,16 +45,12 @@ Sampling = Literal["any", "temperature_or_top_p", "none"]
 Thinking = Literal["none", "budget", "budget_or_adaptive", "adaptive"]
 """Which ``thinking`` a model takes: none; ``{"type": "enabled", "budget_tokens": N}`` only;
 that or ``{"type": "adaptive"}``; ``{"type": "adaptive"}`` only."""
-Effort = Literal["low", "medium", "high", "xhigh", "max"]
-"""The ``output_config.effort`` levels, lowest first."""
-EFFORTS: tuple[Effort, ...] = ("low", "medium", "high", "xhigh", "max")
-"""Every effort level, lowest first."""
 
 Version = tuple[int, ...]
 
 _EFFORT_4_5: tuple[Effort, ...] = ("low", "medium", "high")
 _EFFORT_4_6: tuple[Effort, ...] = ("low", "medium", "high", "max")
-_EFFORT_ALL = EFFORTS
+_EFFORT_ALL: tuple[Effort, ...] = ("low", "medium", "high", "xhigh", "max")
 MILLION = 1_000_000
 """The 1M-token context window of the 4.6 and later models."""
 _200K = 200_000

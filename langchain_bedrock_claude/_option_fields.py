@@ -13,7 +13,14 @@ from pydantic import BaseModel, ConfigDict
 
 from ._option_types import InvocationOptions
 from ._params import options_from
-from ._types import GuardrailTrace, Latency, ServiceTier, StreamProcessingMode
+from ._types import (
+    Effort,
+    GuardrailTrace,
+    Latency,
+    ServiceTier,
+    StreamProcessingMode,
+    ThinkingMode,
+)
 
 __all__ = ["BedrockOptionFields"]
 
@@ -50,6 +57,18 @@ class BedrockOptionFields(BaseModel):
 
     thinking_budget_tokens: int | None = None
     """Enable extended thinking with this budget (at least 1024, below the max tokens)."""
+
+    thinking: ThinkingMode | None = None
+    """``"adaptive"`` thinking (steer it with ``effort``) or ``"disabled"``; unset: default."""
+
+    effort: Effort | None = None
+    """How much the model thinks and writes: ``"low"`` to ``"max"`` (``output_config``)."""
+
+    drop_unsupported_params: bool = False
+    """Leave out sampling parameters the model refuses, with a warning, instead of raising."""
+
+    reroute_retired_models: bool | None = None
+    """Send retired ids to their successor (warns); or set BEDROCK_CLAUDE_REROUTE_RETIRED=1."""
 
     cache_system: bool = False
     """Cache the system prompt (adds ``cache_control`` to it: prompt caching)."""

@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from ._types import Api, GuardrailTrace, Latency, ServiceTier, StreamProcessingMode
+from ._types import (
+    Api,
+    Effort,
+    GuardrailTrace,
+    Latency,
+    ServiceTier,
+    StreamProcessingMode,
+    ThinkingMode,
+)
 
 __all__ = ["CompletionOptions", "InvocationOptions"]
 
@@ -45,6 +53,18 @@ class InvocationOptions:
 
     thinking_budget_tokens: int | None = None
     """Enable extended thinking with this budget (at least 1024, below the max tokens)."""
+
+    thinking: ThinkingMode | None = None
+    """``"adaptive"`` thinking (steer it with ``effort``) or ``"disabled"``; unset: default."""
+
+    effort: Effort | None = None
+    """How much the model thinks and writes: ``"low"`` to ``"max"`` (``output_config``)."""
+
+    drop_unsupported_params: bool = False
+    """Leave out sampling parameters the model refuses, with a warning, instead of raising."""
+
+    reroute_retired_models: bool | None = None
+    """Send retired ids to their successor (warns); or set BEDROCK_CLAUDE_REROUTE_RETIRED=1."""
 
     cache_system: bool = False
     """Cache the system prompt (adds ``cache_control`` to it: prompt caching)."""
@@ -88,6 +108,18 @@ class CompletionOptions(TypedDict, total=False):
 
     thinking_budget_tokens: int | None
     """Enable extended thinking with this budget (at least 1024, below the max tokens)."""
+
+    thinking: ThinkingMode | None
+    """``"adaptive"`` thinking (steer it with ``effort``) or ``"disabled"``; unset: default."""
+
+    effort: Effort | None
+    """How much the model thinks and writes: ``"low"`` to ``"max"`` (``output_config``)."""
+
+    drop_unsupported_params: bool
+    """Leave out sampling parameters the model refuses, with a warning, instead of raising."""
+
+    reroute_retired_models: bool | None
+    """Send retired ids to their successor (warns); or set BEDROCK_CLAUDE_REROUTE_RETIRED=1."""
 
     cache_system: bool
     """Cache the system prompt (adds ``cache_control`` to it: prompt caching)."""

@@ -19,11 +19,19 @@ langchain-core, is imported only when a check fails).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ._types import GUARDRAIL_TRACES, LATENCIES, SERVICE_TIERS, STREAM_MODES
+from ._types import (
+    EFFORTS,
+    GUARDRAIL_TRACES,
+    LATENCIES,
+    SERVICE_TIERS,
+    STREAM_MODES,
+    THINKING_MODES,
+)
 
 __all__ = [
     "DEFAULT_LLM_MAX_TOKENS",
@@ -186,6 +194,21 @@ def _string_map(name: str, value: object) -> dict[str, str] | None:
     return dict(value)
 
 
+REROUTE_RETIRED_ENV = "BEDROCK_CLAUDE_REROUTE_RETIRED"
+"""Set to ``1`` (or ``true``) to send retired model ids to their successor without code changes."""
+
+
+def _switch_or_env(variable: str) -> Callable[[str, object], object]:
+    """A switch whose unset value (``None``) is read from the environment variable ``variable``."""
+
+    def check(name: str, value: object) -> bool:
+        if value is None:
+            return os.environ.get(variable, "").strip().lower() in ("1", "true", "yes", "on")
+        return check_switch(name, value)
+
+    return check
+
+
 def _compact_json(value: Mapping[str, str]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
@@ -310,6 +333,59 @@ OPTIONS: tuple[Option, ...] = (
             "enable extended thinking with N budget tokens (at least 1024, below --max-tokens)",
             "int",
             metavar="N",
+        ),
+    ),
+    Option(
+        name="thinking",
+        type="ThinkingMode | None",
+        default=None,
+        doc='``"adaptive"`` thinking (steer it with ``effort``) or ``"disabled"``; unset: default.',
+        wire=BodyField("thinking"),
+        check=_choice(THINKING_MODES),
+        example="disabled",
+        flag=Flag(
+            "--thinking",
+            "adaptive thinking, or none on models that think by default",
+            "choice",
+            choices=THINKING_MODES,
+        ),
+    ),
+    Option(
+        name="effort",
+        type="Effort | None",
+        default=None,
+        doc='How much the model thinks and writes: ``"low"`` to ``"max"`` (``output_config``).',
+        wire=BodyField("output_config"),
+        check=_choice(EFFORTS),
+        example="high",
+        flag=Flag("--effort", "effort (thinking depth)", "choice", choices=EFFORTS),
+    ),
+    Option(
+        name="drop_unsupported_params",
+        type="bool",
+        default=False,
+        doc="Leave out sampling parameters the model refuses, with a warning, instead of raising.",
+        wire=ClientBehaviour("removes the sampling parameters the model's rules refuse"),
+        check=check_switch,
+        example=True,
+        flag=Flag(
+            "--drop-unsupported-params",
+            "leave out sampling parameters the model refuses (with a warning)",
+            "switch",
+        ),
+    ),
+    Option(
+        name="reroute_retired_models",
+        type="bool | None",
+        default=None,
+        doc=f"Send retired ids to their successor (warns); or set {REROUTE_RETIRED_ENV}=1.",
+        wire=ClientBehaviour("resends a call Bedrock answers end-of-life to the successor model"),
+        check=_switch_or_env(REROUTE_RETIRED_ENV),
+        example=True,
+        flag=Flag(
+            "--reroute-retired-models",
+            f"send retired model ids to their successor (or set {REROUTE_RETIRED_ENV}=1)",
+            "switch",
         ),
     ),
     Option(

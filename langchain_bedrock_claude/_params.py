@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._errors import InvalidParameterError
-from ._model_checks import check_model_rules
+from ._model_checks import check_model_rules, drop_unsupported_sampling
 from ._option_types import InvocationOptions
 from ._options import (
     DEFAULT_LLM_MAX_TOKENS,
@@ -224,19 +224,25 @@ def check_params(
         raise InvalidParameterError(
             f"'extra_body' must be a mapping of body fields (got {type(extra_body).__name__})."
         )
+    options = options or InvocationOptions()
+    sampling = {
+        "temperature": None
+        if temperature is None
+        else _number("temperature", temperature, _TEMPERATURE_RANGE),
+        "top_p": None if top_p is None else _number("top_p", top_p, _TOP_P_RANGE),
+        "top_k": None if top_k is None else int(check_integer("top_k", top_k, *_TOP_K_RANGE)),
+    }
+    if options.drop_unsupported_params:
+        sampling = drop_unsupported_sampling(ref, sampling, stacklevel=3)
     params = CompletionParams(
         model=ref,
         prompt=prompt,
         max_tokens=tokens,
         stop_sequences=_stop_sequences(stop_sequences),
-        temperature=None
-        if temperature is None
-        else _number("temperature", temperature, _TEMPERATURE_RANGE),
-        top_p=None if top_p is None else _number("top_p", top_p, _TOP_P_RANGE),
-        top_k=None if top_k is None else int(check_integer("top_k", top_k, *_TOP_K_RANGE)),
         system=system or None,
         extra_body=dict(extra_body or {}),
-        options=options or InvocationOptions(),
+        options=options,
+        **sampling,  # type: ignore[arg-type]
     )
     _check_features(params, max_tokens_name)
     return params
@@ -271,4 +277,6 @@ def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
         max_tokens_name=max_tokens_name,
         sampling={"temperature": params.temperature, "top_p": params.top_p, "top_k": params.top_k},
         budget=budget,
+        mode=options.thinking,
+        effort=options.effort,
     )

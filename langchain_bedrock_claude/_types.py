@@ -10,16 +10,20 @@ from typing import Literal, TypeVar, get_args
 __all__ = [
     "APIS",
     "CACHE_POINT",
+    "EFFORTS",
     "GUARDRAIL_TRACES",
     "LATENCIES",
     "SERVICE_TIERS",
     "STREAM_MODES",
+    "THINKING_MODES",
     "Api",
+    "Effort",
     "GuardrailTrace",
     "Latency",
     "ServiceTier",
     "StreamProcessingMode",
     "T",
+    "ThinkingMode",
 ]
 
 Api = Literal["messages", "text_completions"]
@@ -28,12 +32,18 @@ ServiceTier = Literal["priority", "default", "flex", "reserved"]
 Latency = Literal["standard", "optimized"]
 GuardrailTrace = Literal["enabled", "disabled", "enabled_full"]
 StreamProcessingMode = Literal["sync", "async"]
+ThinkingMode = Literal["adaptive", "disabled"]
+"""The ``thinking`` option: ``{"type": "adaptive"}`` or ``{"type": "disabled"}``."""
+Effort = Literal["low", "medium", "high", "xhigh", "max"]
+"""The ``output_config.effort`` levels, lowest first."""
 
 APIS: tuple[str, ...] = get_args(Api)
 SERVICE_TIERS: tuple[str, ...] = get_args(ServiceTier)
 LATENCIES: tuple[str, ...] = get_args(Latency)
 GUARDRAIL_TRACES: tuple[str, ...] = get_args(GuardrailTrace)
 STREAM_MODES: tuple[str, ...] = get_args(StreamProcessingMode)
+THINKING_MODES: tuple[str, ...] = get_args(ThinkingMode)
+EFFORTS: tuple[str, ...] = get_args(Effort)
 
 T = TypeVar("T")
 

@@ -69,6 +69,10 @@ def build_body(params: CompletionParams) -> dict[str, Any]:
         body["system"] = _blocks(conversation.system, cache_end=options.cache_system)
     if options.thinking_budget_tokens is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": options.thinking_budget_tokens}
+    elif options.thinking is not None:
+        body["thinking"] = {"type": options.thinking}
+    if options.effort is not None:
+        body["output_config"] = {"effort": options.effort}
     return add_sampling(body, params)
 
 

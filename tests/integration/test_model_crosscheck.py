@@ -16,8 +16,9 @@ import pytest
 
 from langchain_bedrock_claude import AnthropicBedrock, APIStatusError, InvalidParameterError
 from langchain_bedrock_claude._model_checks import check_thinking
-from langchain_bedrock_claude._model_rules import EFFORTS, ModelRules, known_rows
+from langchain_bedrock_claude._model_rules import ModelRules, known_rows
 from langchain_bedrock_claude._routing import resolve_model
+from langchain_bedrock_claude._types import EFFORTS
 from langchain_bedrock_claude.testing import BedrockEmulator
 
 from .conftest import CREDENTIALS

@@ -25,7 +25,8 @@ from langchain_bedrock_claude._params import check_options, check_params, option
 from langchain_bedrock_claude._request import prepare
 from tools import generate_options
 
-SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+EVERY_OPTION_MODEL = "us.anthropic.claude-opus-4-6"
+"""Takes every option's example: a thinking budget, thinking off, effort (Sonnet 4.5 takes none)."""
 GUARDRAIL = "gr-example"
 BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -40,7 +41,7 @@ def _with_requirements(option):
 
 def _request(values, *, stream=False, max_tokens=4096):
     params = check_params(
-        model=SONNET_45,
+        model=EVERY_OPTION_MODEL,
         prompt="hi",
         max_tokens=max_tokens,
         system="Be brief." if values.get("cache_system") else None,
