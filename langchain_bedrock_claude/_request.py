@@ -6,6 +6,7 @@ Pure: both the sync and the async client call these, so each fact lives here onc
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,6 +15,7 @@ from ._errors import (
     BedrockClaudeError,
     GuardrailInterventionError,
     MalformedResponseError,
+    ModelRetiredError,
     OnDemandNotSupportedError,
 )
 from ._formats import ParsedResponse, format_for
@@ -23,10 +25,10 @@ from ._formats._common import (
     StreamParser,
     response_object,
 )
-from ._model_checks import check_count_tokens
+from ._model_checks import ModelRuleWarning, check_count_tokens, unsupported_sampling
 from ._models import Completion, CompletionChunk
 from ._options import OPTIONS, BotoArgument
-from ._params import CompletionParams
+from ._params import CompletionParams, check_params
 from ._routing import resolve_model
 
 __all__ = [
@@ -108,7 +110,17 @@ def prepare(params: CompletionParams, *, stream: bool = False) -> PreparedReques
 def reroute(
     request: PreparedRequest, error: BedrockClaudeError, *, enabled: bool
 ) -> PreparedRequest | None:
-    """With ``auto_inference_profile``: the request sent to the profile Bedrock asked for."""
+    """The request to send instead, after ``error``, or ``None``.
+
+    With ``auto_inference_profile`` (``enabled``): the profile Bedrock asked for. With the
+    ``reroute_retired_models`` option: the retired model's successor (:func:`to_successor`).
+    """
+    if (
+        isinstance(error, ModelRetiredError)
+        and error.replacement is not None
+        and request.params.options.reroute_retired_models
+    ):
+        return to_successor(request, error.replacement)
     if not enabled or not isinstance(error, OnDemandNotSupportedError):
         return None
     suggested = error.suggested_model_id
@@ -117,6 +129,46 @@ def reroute(
     params = request.params
     model = resolve_model(suggested, params.model.api)
     return replace(request, params=replace(params, model=model))
+
+
+def to_successor(request: PreparedRequest, successor: str) -> PreparedRequest:
+    """``request`` rebuilt for the model ``successor``, with a warning naming both ids.
+
+    The body is built again for the successor's API (a legacy Text Completions prompt becomes
+    Messages turns), the sampling parameters it refuses are left out (named in the warning),
+    and its rules are checked like any request's.
+
+    Raises:
+        InvalidParameterError: the request breaks a rule of the successor (a prefill, say).
+    """
+    params = request.params
+    model = resolve_model(successor)
+    sampling = {"temperature": params.temperature, "top_p": params.top_p, "top_k": params.top_k}
+    refused = unsupported_sampling(model.rules, sampling) if model.rules is not None else ()
+    left_out = ", ".join(map(repr, refused))
+    warnings.warn(
+        f"{params.model_id} is retired on Bedrock: sent to its successor {successor} instead "
+        "(reroute_retired_models)"
+        + (f"; left out {left_out}, which it does not take." if refused else "."),
+        ModelRuleWarning,
+        stacklevel=2,
+    )
+    moved = check_params(
+        model=successor,
+        prompt=params.prompt,
+        max_tokens=params.max_tokens,
+        stop_sequences=params.stop_sequences,
+        temperature=None if "temperature" in refused else params.temperature,
+        top_p=None if "top_p" in refused else params.top_p,
+        top_k=None if "top_k" in refused else params.top_k,
+        system=params.system,
+        extra_body=params.extra_body,
+        options=params.options,
+        max_tokens_name="max_tokens",
+    )
+    # prepare() adds the guardrail's stream mode to stream bodies only: keep what was sent.
+    stream = GUARDRAIL_CONFIG in json.loads(request.body)
+    return prepare(moved, stream=stream)
 
 
 def _base_model_id(params: CompletionParams) -> str:
