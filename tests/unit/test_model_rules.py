@@ -339,3 +339,51 @@ def test_the_default_model_is_current_and_streams_without_options():
     assert rules is not None and rules.name == "Claude Sonnet 5.5"
     assert rules_for("sonnet", (5, 5)) is rules
     assert build(DEFAULT_MODEL)["max_tokens"] == 1024
+
+
+def _options(**values: Any) -> Any:
+    from langchain_bedrock_claude._params import check_options
+
+    return check_options(**values)
+
+
+def test_drop_unsupported_params_leaves_out_what_the_model_refuses_with_a_warning():
+    from langchain_bedrock_claude._model_checks import ModelRuleWarning
+
+    with pytest.warns(ModelRuleWarning, match=r"does not accept 'temperature', 'top_k'; left out"):
+        body = build(
+            "us.anthropic.claude-opus-4-8",
+            temperature=0.5,
+            top_k=5,
+            options=_options(drop_unsupported_params=True),
+        )
+    assert "temperature" not in body and "top_k" not in body
+    with pytest.warns(ModelRuleWarning, match=r"does not accept 'top_p'"):
+        body = build(
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            temperature=0.5,
+            top_p=0.9,
+            options=_options(drop_unsupported_params=True),
+        )
+    assert body["temperature"] == 0.5 and "top_p" not in body
+    # Nothing to drop: no warning (the suite turns warnings into errors).
+    build("us.anthropic.claude-sonnet-4-20250514-v1:0", temperature=0.5, top_p=0.9)
+
+
+def test_thinking_and_effort_options_reach_the_body():
+    body = build(
+        "us.anthropic.claude-opus-4-8",
+        max_tokens=4096,
+        options=_options(thinking="adaptive", effort="xhigh"),
+    )
+    assert body["thinking"] == {"type": "adaptive"}
+    assert body["output_config"] == {"effort": "xhigh"}
+    body = build("us.anthropic.claude-sonnet-5", options=_options(thinking="disabled"))
+    assert body["thinking"] == {"type": "disabled"}
+    message = refused("us.anthropic.claude-opus-5-5", options=_options(thinking="disabled"))
+    assert "always thinks; thinking='disabled' is refused" in message
+    with pytest.raises(InvalidParameterError, match="pass one of them"):
+        build(
+            "us.anthropic.claude-opus-4-6",
+            options=_options(thinking_budget_tokens=2048, thinking="adaptive"),
+        )
