@@ -220,12 +220,16 @@ def check_thinking(
                 f"{max_tokens_name!r} must exceed 'thinking_budget_tokens': thinking counts toward "
                 f"it (got {max_tokens_name}={max_tokens}, thinking_budget_tokens={budget})."
             )
-        _check_thinking_sampling(temperature, top_p, top_k)
     elif mode == "adaptive" and max_tokens < MIN_THINKING_BUDGET:
         raise InvalidParameterError(
             f"{max_tokens_name!r} must be at least {MIN_THINKING_BUDGET} with thinking='adaptive': "
             f"thinking and text share it (got {max_tokens_name}={max_tokens})."
         )
+    if thinking_active(model, budget, mode):
+        # Bedrock: "`temperature` may only be set to 1 when thinking is enabled or in adaptive
+        # mode", "`top_k` must be unset when thinking is enabled", "`top_p` must be greater
+        # than or equal to 0.95 or unset when thinking is enabled or in adaptive mode".
+        _check_thinking_sampling(temperature, top_p, top_k, budgeted=budget is not None)
 
 
 def _check_thinking_rules(
@@ -278,22 +282,20 @@ def _check_thinking_rules(
 
 
 def _check_thinking_sampling(
-    temperature: float | None, top_p: float | None, top_k: int | None
+    temperature: float | None, top_p: float | None, top_k: int | None, *, budgeted: bool
 ) -> None:
-    forbidden = [
-        name
-        for name, value in (("temperature", temperature), ("top_k", top_k))
-        if value is not None
-    ]
+    pairs = (("temperature", temperature), ("top_k", top_k))
+    forbidden = [name for name, value in pairs if value is not None]
+    what = "extended thinking" if budgeted else "thinking"
     if forbidden:
+        undo = "'thinking_budget_tokens'" if budgeted else "thinking (thinking='disabled')"
         raise InvalidParameterError(
-            f"extended thinking does not work with {' or '.join(map(repr, forbidden))}; remove "
-            f"{'them' if len(forbidden) > 1 else 'it'} or 'thinking_budget_tokens'."
+            f"{what} does not work with {' or '.join(map(repr, forbidden))}; remove "
+            f"{'them' if len(forbidden) > 1 else 'it'} or {undo}."
         )
     if top_p is not None and top_p < _MIN_THINKING_TOP_P:
         raise InvalidParameterError(
-            f"with extended thinking 'top_p' must be between {_MIN_THINKING_TOP_P} and 1 "
-            f"(got {top_p})."
+            f"with {what} 'top_p' must be between {_MIN_THINKING_TOP_P} and 1 (got {top_p})."
         )
 
 

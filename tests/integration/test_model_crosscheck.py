@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from langchain_bedrock_claude import AnthropicBedrock, APIStatusError, InvalidParameterError
-from langchain_bedrock_claude._model_checks import check_thinking
 from langchain_bedrock_claude._model_rules import ModelRules, known_rows
 from langchain_bedrock_claude._routing import resolve_model
 from langchain_bedrock_claude._types import EFFORTS
@@ -69,6 +68,16 @@ def cases(rules: ModelRules) -> dict[str, dict[str, Any]]:
         "prefill": {"prompt": PREFILL},
         "thinking budget": {"max_tokens_to_sample": 4096, "budget": 2048},
         "adaptive thinking": {"max_tokens_to_sample": 4096, "mode": "adaptive"},
+        "adaptive thinking and temperature": {
+            "max_tokens_to_sample": 4096,
+            "mode": "adaptive",
+            "temperature": 0.5,
+        },
+        "adaptive thinking and a low top_p": {
+            "max_tokens_to_sample": 4096,
+            "mode": "adaptive",
+            "top_p": 0.5,
+        },
         "thinking disabled": {"mode": "disabled"},
         **{f"effort {effort}": {"effort": effort} for effort in EFFORTS},
         "thinking disabled at effort max": {"mode": "disabled", "effort": "max"},
@@ -96,36 +105,16 @@ def test_every_row_has_an_id_the_emulator_is_asked_with():
 
 
 def _attempt(client: AnthropicBedrock, rules: ModelRules, case: dict[str, Any]) -> str | None:
-    """Send ``case`` the way a user would; ``None`` if the client refused it before sending.
-
-    Thinking modes and effort are checked by the client's rules, then sent as body fields.
-    """
-    model_id = IDS[rules.name]
-    prompt = case.pop("prompt", PROMPT)
-    budget, mode, effort = (
-        case.pop("budget", None),
-        case.pop("mode", None),
-        case.pop("effort", None),
-    )
+    """Send ``case`` the way a user would; ``None`` if the client refused it before sending."""
+    options = {
+        "thinking_budget_tokens": case.pop("budget", None),
+        "thinking": case.pop("mode", None),
+        "effort": case.pop("effort", None),
+    }
     case.setdefault("max_tokens_to_sample", 1024)
-    extra: dict[str, Any] = {}
+    case.setdefault("prompt", PROMPT)
     try:
-        check_thinking(
-            resolve_model(model_id),
-            budget=budget,
-            mode=mode,
-            effort=effort,
-            max_tokens=case["max_tokens_to_sample"],
-            max_tokens_name="max_tokens_to_sample",
-        )
-        if mode is not None:
-            extra["thinking"] = {"type": mode}
-        if effort is not None:
-            extra["output_config"] = {"effort": effort}
-        options: dict[str, Any] = {"extra_body": extra} if extra else {}
-        if budget is not None:
-            options["thinking_budget_tokens"] = budget
-        return client.Completion.create(model=model_id, prompt=prompt, **case, **options).completion
+        return client.Completion.create(model=IDS[rules.name], **case, **options).completion
     except InvalidParameterError:
         return None
 

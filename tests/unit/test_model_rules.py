@@ -262,6 +262,12 @@ def test_adaptive_thinking_and_turning_it_off(expect: Expect):
         think(expect.model_id, mode="adaptive")
         with pytest.raises(InvalidParameterError, match="at least 1024 with thinking='adaptive'"):
             think(expect.model_id, mode="adaptive", max_tokens=1000)
+        with pytest.raises(
+            InvalidParameterError, match="thinking does not work with 'temperature'"
+        ):
+            think(expect.model_id, mode="adaptive", temperature=0.5)
+        with pytest.raises(InvalidParameterError, match=r"'top_p' must be between 0\.95 and 1"):
+            think(expect.model_id, mode="adaptive", top_p=0.5)
     else:
         with pytest.raises(InvalidParameterError) as caught:
             think(expect.model_id, mode="adaptive")
