@@ -135,6 +135,28 @@ _INSTANT = replace(_V2, name="Claude Instant", replacement="anthropic.claude-hai
 # Vertex lists them, Bedrock's emulator-facing docs do not), so they count as unsupported.
 # Structured output: recorded for Sonnet 4.5 and 4.6 (pydantic-ai native output); the 4.5
 # generation and later per Anthropic's structured-outputs page.
+# Budgeted thinking, CountTokens, images and PDFs: Claude 3.7 Sonnet and every later model.
+_BUDGETED = ModelRules(
+    "Claude 3.7 Sonnet",
+    "messages",
+    _200K,
+    64_000,
+    thinking="budget",
+    count_tokens=True,
+    vision=True,
+    pdf=True,
+)
+_ONE_SAMPLER = replace(_BUDGETED, sampling="temperature_or_top_p")
+"""Opus 4.1 on: ``temperature`` or ``top_p``, not both."""
+_GENERATION_4_5 = replace(_ONE_SAMPLER, structured_output=True)
+_GENERATION_4_6 = replace(
+    _GENERATION_4_5,
+    context_window=MILLION,
+    thinking="budget_or_adaptive",
+    efforts=_EFFORT_4_6,
+    prefill=False,
+)
+
 # The adaptive-only generation (Opus 4.7 on): no sampling, no budget, no prefill, 1M / 128K.
 _ADAPTIVE = ModelRules(
     "Claude Opus 4.7",
@@ -176,156 +198,25 @@ _ROWS: tuple[_Row, ...] = (
     ),
     # 3.7 Sonnet: budgeted thinking, 64K output (Anthropic extended-thinking page; recorded
     # redacted-thinking stream, pydantic-ai).
-    _Row(
-        "sonnet",
-        (3, 7),
-        ModelRules(
-            "Claude 3.7 Sonnet",
-            "messages",
-            _200K,
-            64_000,
-            thinking="budget",
-            count_tokens=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
+    _Row("sonnet", (3, 7), _BUDGETED),
     # Claude 4 / 4.1: recorded thinking stream and CountTokens 200s for Sonnet 4 (pydantic-ai).
-    _Row(
-        "sonnet",
-        (4,),
-        ModelRules(
-            "Claude Sonnet 4",
-            "messages",
-            _200K,
-            64_000,
-            thinking="budget",
-            count_tokens=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
-    _Row(
-        "opus",
-        (4,),
-        ModelRules(
-            "Claude Opus 4",
-            "messages",
-            _200K,
-            32_000,
-            thinking="budget",
-            count_tokens=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
+    _Row("sonnet", (4,), replace(_BUDGETED, name="Claude Sonnet 4")),
+    _Row("opus", (4,), replace(_BUDGETED, name="Claude Opus 4", max_output_tokens=32_000)),
     # Opus 4.1 and the 4.5 models: temperature or top_p, not both (recorded 400 for Haiku 4.5,
     # mirascope; aws-samples/bedrock-access-gateway#191).
-    _Row(
-        "opus",
-        (4, 1),
-        ModelRules(
-            "Claude Opus 4.1",
-            "messages",
-            _200K,
-            32_000,
-            sampling="temperature_or_top_p",
-            thinking="budget",
-            count_tokens=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
+    _Row("opus", (4, 1), replace(_ONE_SAMPLER, name="Claude Opus 4.1", max_output_tokens=32_000)),
     # Sonnet 4.5 rejects effort (Anthropic effort page); Haiku 4.5 has no effort either.
-    _Row(
-        "sonnet",
-        (4, 5),
-        ModelRules(
-            "Claude Sonnet 4.5",
-            "messages",
-            _200K,
-            64_000,
-            sampling="temperature_or_top_p",
-            thinking="budget",
-            count_tokens=True,
-            structured_output=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
-    _Row(
-        "haiku",
-        (4, 5),
-        ModelRules(
-            "Claude Haiku 4.5",
-            "messages",
-            _200K,
-            64_000,
-            sampling="temperature_or_top_p",
-            thinking="budget",
-            count_tokens=True,
-            structured_output=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
+    _Row("sonnet", (4, 5), replace(_GENERATION_4_5, name="Claude Sonnet 4.5")),
+    _Row("haiku", (4, 5), replace(_GENERATION_4_5, name="Claude Haiku 4.5")),
     # Opus 4.5: effort low/medium/high, 64K output (Anthropic effort page, models overview).
-    _Row(
-        "opus",
-        (4, 5),
-        ModelRules(
-            "Claude Opus 4.5",
-            "messages",
-            _200K,
-            64_000,
-            sampling="temperature_or_top_p",
-            thinking="budget",
-            efforts=_EFFORT_4_5,
-            count_tokens=True,
-            structured_output=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
+    _Row("opus", (4, 5), replace(_GENERATION_4_5, name="Claude Opus 4.5", efforts=_EFFORT_4_5)),
     # 4.6: adaptive thinking added, budget deprecated but working; prefill removed; effort adds
     # max; 1M context; Opus 128K / Sonnet 64K output (Anthropic migration guide "Migrating to
     # Claude 4.6"; tygartmedia "Sonnet 4.6 keeps one of temperature or top_p").
     _Row(
-        "opus",
-        (4, 6),
-        ModelRules(
-            "Claude Opus 4.6",
-            "messages",
-            MILLION,
-            128_000,
-            sampling="temperature_or_top_p",
-            thinking="budget_or_adaptive",
-            efforts=_EFFORT_4_6,
-            prefill=False,
-            count_tokens=True,
-            structured_output=True,
-            vision=True,
-            pdf=True,
-        ),
+        "opus", (4, 6), replace(_GENERATION_4_6, name="Claude Opus 4.6", max_output_tokens=128_000)
     ),
-    _Row(
-        "sonnet",
-        (4, 6),
-        ModelRules(
-            "Claude Sonnet 4.6",
-            "messages",
-            MILLION,
-            64_000,
-            sampling="temperature_or_top_p",
-            thinking="budget_or_adaptive",
-            efforts=_EFFORT_4_6,
-            prefill=False,
-            count_tokens=True,
-            structured_output=True,
-            vision=True,
-            pdf=True,
-        ),
-    ),
+    _Row("sonnet", (4, 6), replace(_GENERATION_4_6, name="Claude Sonnet 4.6")),
     # Opus 4.7 removed temperature/top_p/top_k ("`temperature` is deprecated for this model.",
     # Comfy-Org/ComfyUI#13923) and budgeted thinking ("thinking.type.enabled is not supported
     # for this model", anthropics/claude-code#51711); adds effort xhigh (promptfoo#8763).

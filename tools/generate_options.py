@@ -31,6 +31,22 @@ from __future__ import annotations
 '''
 
 _MAX_LINE = 100
+_OPTION_TYPES = (
+    "Effort",
+    "GuardrailTrace",
+    "Latency",
+    "ServiceTier",
+    "StreamProcessingMode",
+    "ThinkingMode",
+)
+"""The ``_types`` names the options' types use (a new option type is added here)."""
+
+
+def _types_import(*extra: str) -> list[str]:
+    """The generated ``from ._types import (...)`` lines."""
+    names = sorted({*_OPTION_TYPES, *extra})
+    return ["from ._types import (", *(f"    {name}," for name in names), ")"]
+
 
 # ``Completion.create``'s keyword arguments that are not Bedrock feature options: they shape
 # the body itself (name, type, docstring).
@@ -77,15 +93,7 @@ def render_types() -> str:
         "from dataclasses import dataclass",
         "from typing import Any, TypedDict",
         "",
-        "from ._types import (",
-        "    Api,",
-        "    Effort,",
-        "    GuardrailTrace,",
-        "    Latency,",
-        "    ServiceTier,",
-        "    StreamProcessingMode,",
-        "    ThinkingMode,",
-        ")",
+        *_types_import("Api"),
         "",
         '__all__ = ["CompletionOptions", "InvocationOptions"]',
         "",
@@ -120,14 +128,7 @@ def render_fields() -> str:
         "",
         "from ._option_types import InvocationOptions",
         "from ._params import options_from",
-        "from ._types import (",
-        "    Effort,",
-        "    GuardrailTrace,",
-        "    Latency,",
-        "    ServiceTier,",
-        "    StreamProcessingMode,",
-        "    ThinkingMode,",
-        ")",
+        *_types_import(),
         "",
         '__all__ = ["BedrockOptionFields"]',
         "",

@@ -43,8 +43,9 @@ Sources per model are noted on each entry; the client's own table is never consu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 
 class Style(Enum):
@@ -126,6 +127,32 @@ _EFFORTS_ALL = ("low", "medium", "high", "xhigh", "max")
 """xhigh arrived with Opus 4.7 (promptfoo/promptfoo#8763)."""
 LEGACY_MAX_TOKENS_TO_SAMPLE = 8191
 """From the real error ``8192 is not less or equal to 8191`` (claude-v2)."""
+
+_ADAPTIVE = ModelSpec(
+    "",
+    "",
+    Style.STOP_DETAILS,
+    128000,
+    on_demand=False,
+    counts_tokens=True,
+    sampling_deprecated=True,
+    thinking=Thinking.ADAPTIVE,
+    omits_thinking=True,
+    efforts=_EFFORTS_ALL,
+    prefill=False,
+    context_window=_MILLION,
+)
+"""Opus 4.7 and every later model: adaptive thinking only, no sampling, no prefill, 1M/128K."""
+_THINKS_BY_DEFAULT: dict[str, Any] = {"usage_details": True, "thinks_by_default": True}
+"""The 2026 models that think without a ``thinking`` field (``disabled`` turns it off)."""
+_ALWAYS_THINKS: dict[str, Any] = {**_THINKS_BY_DEFAULT, "always_thinks": True}
+"""The 2026 models that think on every request."""
+
+
+def _adaptive(key: str, **changes: Any) -> ModelSpec:
+    """An adaptive-only model whose id carries no date (its key is its reported name)."""
+    return replace(_ADAPTIVE, key=key, reported_name=key, **changes)
+
 
 _MODELS: tuple[ModelSpec, ...] = (
     ModelSpec("claude-v2", "claude-2.0", Style.LEGACY, LEGACY_MAX_TOKENS_TO_SAMPLE),
@@ -266,168 +293,30 @@ _MODELS: tuple[ModelSpec, ...] = (
     # Opus 4.7 on: sampling "deprecated" (Comfy-Org/ComfyUI#13923), adaptive only
     # (anthropics/claude-code#51711), effort adds xhigh (promptfoo/promptfoo#8763), thinking
     # text omitted by default (danny-avila/LibreChat#14042).
-    ModelSpec(
-        "claude-opus-4-7",
-        "claude-opus-4-7",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        sampling_deprecated=True,
-        thinking=Thinking.ADAPTIVE,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    _adaptive("claude-opus-4-7"),
     # Recorded (pydantic-ai, us.anthropic.claude-opus-4-8): no thinking block without a
     # thinking field, usage with output_tokens_details, 52-character message ids.
-    ModelSpec(
-        "claude-opus-4-8",
-        "claude-opus-4-8",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        sampling_deprecated=True,
-        thinking=Thinking.ADAPTIVE,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    _adaptive("claude-opus-4-8", usage_details=True),
     # Fable 5 (2026-06-09): 1M / 128K, "Adaptive (always on)" (Anthropic's Fable 5 overview
     # and models overview; cannot be disabled: docs.apiyi.com thinking guide).
-    ModelSpec(
-        "claude-fable-5",
-        "claude-fable-5",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        sampling_deprecated=True,
-        thinking=Thinking.ADAPTIVE,
-        thinks_by_default=True,
-        always_thinks=True,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    _adaptive("claude-fable-5", **_ALWAYS_THINKS),
     # Recorded (pydantic-ai, us.anthropic.claude-sonnet-5, two calls without a thinking
-    # field): a signature-only thinking block before the text.
-    ModelSpec(
-        "claude-sonnet-5",
-        "claude-sonnet-5",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        # "`temperature` is deprecated for this model." (live Bedrock, onyx-dot-app/onyx#12734)
-        sampling_deprecated=True,
-        thinking=Thinking.ADAPTIVE,
-        thinks_by_default=True,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    # field): a signature-only thinking block before the text. "`temperature` is deprecated
+    # for this model." (live Bedrock, onyx-dot-app/onyx#12734).
+    _adaptive("claude-sonnet-5", **_THINKS_BY_DEFAULT),
     # Opus 5 (2026-07-24): profile-only, 1M / 128K, thinking on by default, cache minimum
     # 512 (langgenius/dify-official-plugins#3511, from the Bedrock model card).
-    ModelSpec(
-        "claude-opus-5",
-        "claude-opus-5",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        sampling_deprecated=True,
-        min_cache_tokens=512,
-        thinking=Thinking.ADAPTIVE,
-        thinks_by_default=True,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
-    ModelSpec(
-        "claude-fable-5-1",
-        "claude-fable-5-1",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        sampling_deprecated=True,
-        thinking=Thinking.ADAPTIVE,
-        thinks_by_default=True,
-        always_thinks=True,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    _adaptive("claude-opus-5", **_THINKS_BY_DEFAULT, min_cache_tokens=512),
+    _adaptive("claude-fable-5-1", **_ALWAYS_THINKS),
     # Opus 5.5 (profile-only, 2026-09-22: langgenius/dify-official-plugins#3925): always
     # thinks (models overview "Adaptive (always on)"; aebrer/dreb v2.72.0).
-    ModelSpec(
-        "claude-opus-5-5",
-        "claude-opus-5-5",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        sampling_deprecated=True,
-        thinking=Thinking.ADAPTIVE,
-        thinks_by_default=True,
-        always_thinks=True,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    _adaptive("claude-opus-5-5", **_ALWAYS_THINKS),
     # Sonnet 5.5: thinks by default and turns down with "between_tools", not "disabled"
     # (experientiallabs/experiential v0.7.129): "disabled" is refused here.
-    ModelSpec(
-        "claude-sonnet-5-5",
-        "claude-sonnet-5-5",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        sampling_deprecated=True,
-        thinking=Thinking.ADAPTIVE,
-        thinks_by_default=True,
-        always_thinks=True,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    _adaptive("claude-sonnet-5-5", **_ALWAYS_THINKS),
     # Haiku 5.5 (2026-10-07): sampling and prefill 400, adaptive only and on by default,
     # cache minimum 512 (Haiku 5.5 migration guide; apidog "Haiku 5.5 vs Haiku 4.5").
-    ModelSpec(
-        "claude-haiku-5-5",
-        "claude-haiku-5-5",
-        Style.STOP_DETAILS,
-        128000,
-        on_demand=False,
-        counts_tokens=True,
-        usage_details=True,
-        sampling_deprecated=True,
-        min_cache_tokens=512,
-        thinking=Thinking.ADAPTIVE,
-        thinks_by_default=True,
-        omits_thinking=True,
-        efforts=_EFFORTS_ALL,
-        prefill=False,
-        context_window=_MILLION,
-    ),
+    _adaptive("claude-haiku-5-5", **_THINKS_BY_DEFAULT, min_cache_tokens=512),
 )
 
 GEO_PREFIXES = ("us-gov", "us", "eu", "apac", "global", "jp", "au", "ca", "in")
