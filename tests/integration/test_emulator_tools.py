@@ -421,7 +421,9 @@ def test_count_tokens_agrees_with_invoke_on_tools_and_images(
     payload = body([{"role": "user", "content": content}], tools=[WEATHER])
     counted = runtime.count_tokens(modelId=model, input={"invokeModel": {"body": payload}})
     emu.reply("Sunny.")
-    usage = json.loads(runtime.invoke_model(modelId=model, body=payload)["body"].read())["usage"]
+    # CountTokens takes the bare id; InvokeModel needs Sonnet 4's inference profile.
+    invoked = runtime.invoke_model(modelId=f"us.{model}", body=payload)
+    usage = json.loads(invoked["body"].read())["usage"]
     assert counted["inputTokens"] == usage["input_tokens"]
     plain = body([{"role": "user", "content": content[:1]}])
     without = runtime.count_tokens(modelId=model, input={"invokeModel": {"body": plain}})
