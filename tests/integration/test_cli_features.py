@@ -24,17 +24,8 @@ BUDGET_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 def test_thinking_goes_to_stderr_only_when_asked(bedrock_emulator):
     bedrock_emulator.reply(Reply(text="Yes, it is.", thinking="Check divisors first."), times=2)
-    shown = run(
-        bedrock_emulator,
-        "--model",
-        BUDGET_MODEL,
-        "--thinking-budget",
-        "1024",
-        "--max-tokens",
-        "2048",
-        "--show-thinking",
-        "Is 7 prime?",
-    )
+    budget = ("--model", BUDGET_MODEL, "--thinking-budget", "1024", "--max-tokens", "2048")
+    shown = run(bedrock_emulator, *budget, "--show-thinking", "Is 7 prime?")
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == "Yes, it is."
     assert "Check divisors first." in shown.stderr
@@ -42,16 +33,7 @@ def test_thinking_goes_to_stderr_only_when_asked(bedrock_emulator):
         "type": "enabled",
         "budget_tokens": 1024,
     }
-    hidden = run(
-        bedrock_emulator,
-        "--model",
-        BUDGET_MODEL,
-        "--thinking-budget",
-        "1024",
-        "--max-tokens",
-        "2048",
-        "Is 7 prime?",
-    )
+    hidden = run(bedrock_emulator, *budget, "Is 7 prime?")
     assert "Check divisors" not in hidden.stdout + hidden.stderr
 
 
