@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         ThrottlingError,
         ValidationError,
     )
+    from ._model_checks import ModelRuleWarning
     from ._model_rules import DEFAULT_MODEL
     from ._models import Completion, CompletionChunk, Usage
     from ._retry import RetryPolicy
@@ -81,6 +82,7 @@ _EXPORTS: dict[str, str] = {
     "ThrottlingError": "._errors",
     "ValidationError": "._errors",
     "DEFAULT_MODEL": "._model_rules",
+    "ModelRuleWarning": "._model_checks",
     "Completion": "._models",
     "CompletionChunk": "._models",
     "Usage": "._models",
@@ -121,6 +123,7 @@ __all__ = [
     "ModelNotFoundError",
     "ModelNotReadyError",
     "ModelRetiredError",
+    "ModelRuleWarning",
     "ModelTimeoutError",
     "OnDemandNotSupportedError",
     "QuotaExceededError",

@@ -15,8 +15,7 @@ import sys
 import pytest
 
 import langchain_bedrock_claude as pkg
-from langchain_bedrock_claude import AnthropicBedrock, BedrockClaude
-from langchain_bedrock_claude._model_checks import ModelRuleWarning
+from langchain_bedrock_claude import AnthropicBedrock, BedrockClaude, ModelRuleWarning
 from langchain_bedrock_claude.testing import BedrockEmulator
 
 from .conftest import CREDENTIALS

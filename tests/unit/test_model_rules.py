@@ -354,7 +354,7 @@ def _options(**values: Any) -> Any:
 
 
 def test_drop_unsupported_params_leaves_out_what_the_model_refuses_with_a_warning():
-    from langchain_bedrock_claude._model_checks import ModelRuleWarning
+    from langchain_bedrock_claude import ModelRuleWarning
 
     with pytest.warns(ModelRuleWarning, match=r"does not accept 'temperature', 'top_k'; left out"):
         body = build(

@@ -25,6 +25,7 @@ EXPECTED = {
     "ModelNotFoundError",
     "ModelNotReadyError",
     "ModelRetiredError",
+    "ModelRuleWarning",
     "ModelTimeoutError",
     "OnDemandNotSupportedError",
     "QuotaExceededError",
@@ -52,7 +53,9 @@ def test_all_is_pinned():
 def test_every_error_is_a_bedrock_claude_error():
     for name in pkg.__all__:
         value = getattr(pkg, name)
-        if isinstance(value, type) and issubclass(value, BaseException):
+        if isinstance(value, type) and issubclass(value, Warning):
+            assert value is pkg.ModelRuleWarning and issubclass(value, UserWarning), name
+        elif isinstance(value, type) and issubclass(value, BaseException):
             assert issubclass(value, pkg.BedrockClaudeError), name
     assert issubclass(pkg.InvalidParameterError, ValueError)
     assert issubclass(pkg.RequestTimeoutError, TimeoutError)
