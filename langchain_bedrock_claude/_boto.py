@@ -21,7 +21,7 @@ from ._translate import map_aws_errors
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "ClientSettings", "RuntimeHandle"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "ClientSettings", "RuntimeHandle", "build_client"]
 
 DEFAULT_MAX_CONNECTIONS = 1024
 """The most HTTP connections per client, and async worker threads (botocore's pool is 10).
@@ -143,6 +143,29 @@ def build_runtime_client(
     ``model_id``: the model of the request that needs the client, for the errors raised while
     building it (no credentials, no region).
     """
+    client: BedrockRuntimeClient = build_client(settings, "bedrock-runtime", model_id=model_id)
+    return client
+
+
+# Bedrock API keys (bearer tokens) are accepted by Bedrock's endpoints, never by S3's.
+_BEARER_SERVICES = ("bedrock-runtime", "bedrock")
+
+
+def build_client(
+    settings: ClientSettings,
+    service: str,
+    *,
+    endpoint_url: str | None = None,
+    retries: dict[str, Any] | None = None,
+    model_id: str | None = None,
+) -> Any:
+    """A boto3 client of ``service`` with the settings' credentials, region and timeouts.
+
+    ``endpoint_url`` and ``retries`` are for the clients of batch jobs (the ``bedrock`` control
+    plane and S3): ``bedrock-runtime`` always uses the settings' endpoint, and ``None`` lets
+    boto3 apply ``AWS_ENDPOINT_URL_<SERVICE>`` / ``AWS_ENDPOINT_URL``. Retries default to off
+    (ours own them).
+    """
     import boto3
     from botocore.config import Config
 
@@ -156,7 +179,7 @@ def build_runtime_client(
         connect_timeout=connect,
         read_timeout=read,
         max_pool_connections=settings.max_connections,
-        retries={"total_max_attempts": 1, "mode": "standard"},
+        retries=retries or {"total_max_attempts": 1, "mode": "standard"},  # type: ignore[arg-type]
         user_agent_extra=f"{_USER_AGENT}/{__version__}",
         tcp_keepalive=True,
         # Every argument is built and checked by this package before a request is made;
@@ -164,7 +187,7 @@ def build_runtime_client(
         parameter_validation=False,
         # An explicit API key: sign with it. (botocore prefers bearer by itself only when the
         # key comes from AWS_BEARER_TOKEN_BEDROCK.)
-        signature_version="bearer" if settings.api_key else None,
+        signature_version="bearer" if settings.api_key and service in _BEARER_SERVICES else None,
     )
     with map_aws_errors(model_id, region=settings.region):
         session = boto3.Session(
@@ -179,9 +202,9 @@ def build_runtime_client(
         region = None if session.region_name else os.environ.get("AWS_REGION") or None
         # endpoint_url=None lets boto3 apply AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL.
         return session.client(
-            "bedrock-runtime",
+            service,  # type: ignore[call-overload]
             region_name=region,
-            endpoint_url=settings.endpoint_url,
+            endpoint_url=endpoint_url if service != "bedrock-runtime" else settings.endpoint_url,
             config=config,
             verify=settings.verify,
         )

@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ._boto import ClientSettings, RuntimeHandle
@@ -42,6 +42,8 @@ from ._types import T
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
     from typing_extensions import Required, Self, Unpack
+
+    from .batch import AsyncBatchJobs, BatchJobs
 
 __all__ = [
     "AnthropicBedrock",
@@ -320,6 +322,13 @@ class AnthropicBedrock(_BaseClient):
         self.Completion = Completions(self)
         """``Completion.create(...)``, as in bedrock_anthropic."""
 
+    @cached_property
+    def batch_jobs(self) -> BatchJobs:
+        """Bedrock batch inference jobs, with this client's credentials and checks."""
+        from .batch import BatchJobs
+
+        return BatchJobs(self)
+
     def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
         """``call(request)``, retried (and rerouted) as the policy says; waits by sleeping."""
         tries = self._tries()
@@ -425,6 +434,13 @@ class AsyncAnthropicBedrock(_BaseClient):
     def __getstate__(self) -> dict[str, Any]:
         # Worker threads stay behind: the copy starts its own on first use.
         return {**self.__dict__, "_executor": None}
+
+    @cached_property
+    def batch_jobs(self) -> AsyncBatchJobs:
+        """Bedrock batch inference jobs, with this client's credentials and checks."""
+        from .batch import AsyncBatchJobs
+
+        return AsyncBatchJobs(self)
 
     @property
     def executor(self) -> Workers:

@@ -24,7 +24,10 @@ BedrockClaudeError                   root of everything this package raises
 │   └── ServiceError                 500, 502, 504 and other 5xx: internal error (retried)
 │       └── ServiceUnavailableError  503: service unavailable (retried)
 ├── GuardrailInterventionError       a guardrail intervened (raise_on_guardrail_intervention=True)
-└── StreamInterruptedError           a stream broke after text was delivered: carries partial_text
+├── StreamInterruptedError           a stream broke after text was delivered: carries partial_text
+└── BatchJobError                    a batch inference job failed, stopped or expired: carries status
+    ├── BatchJobTimeoutError         wait() reached its deadline first (also a TimeoutError)
+    └── RecordNotProcessedError      one record of a job has no output (the job ended first)
 ```
 
 Every error carries ``model_id``, ``status_code``, ``request_id`` and ``error_code`` where they are
@@ -110,6 +113,8 @@ __all__ = [
     "APIStatusError",
     "AccessDeniedError",
     "AuthenticationError",
+    "BatchJobError",
+    "BatchJobTimeoutError",
     "BedrockClaudeError",
     "ConflictError",
     "ContextOverflowError",
@@ -124,6 +129,7 @@ __all__ = [
     "ModelTimeoutError",
     "OnDemandNotSupportedError",
     "QuotaExceededError",
+    "RecordNotProcessedError",
     "RequestTimeoutError",
     "ServiceError",
     "ServiceUnavailableError",
@@ -337,3 +343,27 @@ class StreamInterruptedError(BedrockClaudeError, _CoreConnection):
         """The text received before the stream broke."""
         self.usage = usage
         """What was known of token usage when the stream broke (``None`` if nothing)."""
+
+
+class BatchJobError(BedrockClaudeError):
+    """A batch inference job ended without results to read (Failed, Expired), or was stopped.
+
+    ``status`` is the job's status and ``job_arn`` its ARN; the message carries Bedrock's.
+    """
+
+    def __init__(
+        self, message: str, *, status: str | None = None, job_arn: str | None = None, **kw: Any
+    ) -> None:
+        super().__init__(message, **kw)
+        self.status = status
+        """The job's status when this was raised (``Failed``, ``Expired``, ...)."""
+        self.job_arn = job_arn
+        """The job's ARN."""
+
+
+class BatchJobTimeoutError(BatchJobError, TimeoutError):
+    """``wait()`` reached its deadline before the job ended; the job goes on running."""
+
+
+class RecordNotProcessedError(BatchJobError):
+    """A record of a batch job has no output: the job stopped or ran out of time first."""

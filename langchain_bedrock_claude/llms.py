@@ -14,7 +14,7 @@ import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import aclosing
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
@@ -39,6 +39,9 @@ from ._params import DEFAULT_LLM_MAX_TOKENS, check_params, reject_unknown
 from ._request import PreparedRequest, prepare
 from ._retry import DEFAULT_MAX_RETRIES
 from ._types import Api
+
+if TYPE_CHECKING:
+    from .batch import LLMBatchJobs
 
 __all__ = ["BedrockClaude"]
 
@@ -272,6 +275,13 @@ class BedrockClaude(LLM, BedrockOptionFields):
     @cached_property
     def _async_client(self) -> AsyncAnthropicBedrock:
         return self._twin(AsyncAnthropicBedrock)
+
+    @cached_property
+    def batch_jobs(self) -> LLMBatchJobs:
+        """Run prompts as Bedrock batch inference jobs (half price; results in hours)."""
+        from .batch import LLMBatchJobs
+
+        return LLMBatchJobs(self)
 
     # --- requests -------------------------------------------------------------------------------
 
