@@ -161,10 +161,9 @@ def record_id(index: int) -> str:
 
 def index_of(identifier: object) -> int | None:
     """The input index a record id of ours stands for; ``None`` for anyone else's ids."""
-    if isinstance(identifier, str) and len(identifier) == _RECORD_ID_DIGITS:
-        if identifier.isdigit():
-            return int(identifier)
-    return None
+    if not isinstance(identifier, str) or len(identifier) != _RECORD_ID_DIGITS:
+        return None
+    return int(identifier) if identifier.isdigit() else None
 
 
 def record_line(index: int, body: bytes) -> bytes:

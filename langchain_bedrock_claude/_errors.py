@@ -25,7 +25,7 @@ BedrockClaudeError                   root of everything this package raises
 │       └── ServiceUnavailableError  503: service unavailable (retried)
 ├── GuardrailInterventionError       a guardrail intervened (raise_on_guardrail_intervention=True)
 ├── StreamInterruptedError           a stream broke after text was delivered: carries partial_text
-└── BatchJobError                    a batch inference job failed, stopped or expired: carries status
+└── BatchJobError                    a batch job failed, stopped or expired: carries status
     ├── BatchJobTimeoutError         wait() reached its deadline first (also a TimeoutError)
     └── RecordNotProcessedError      one record of a job has no output (the job ended first)
 ```
