@@ -33,12 +33,14 @@ from ._guardrails import (
     guardrail_call,
     make_guardrail,
 )
+from ._jobs import CONTROL_PLANE_PREFIX, JobService
 from ._http import LAST_CHUNK, HttpError, HttpRequest, chunk
 from ._request import (
     GUARDRAIL_CONFIG_KEY,
     REQUEST_LOG_BYTES,
     REQUEST_LOG_SIZE,
     EmulatedRequest,
+    Headers,
     RequestLog,
 )
 from ._script import (
@@ -218,6 +220,7 @@ class BedrockEmulator:
         self._cache_minimum = cache_minimum
         self._opaque_arn_model = opaque_arn_model
         self._release: asyncio.Event | None = None
+        self._jobs = JobService(self._run_record)
         self._restore_defaults()
 
     def _restore_defaults(self) -> None:
@@ -241,6 +244,7 @@ class BedrockEmulator:
         """Stop serving and close every connection (hung responses too)."""
         self._server.stop()
         self._release = None
+        self._jobs.close()
 
     def __enter__(self) -> BedrockEmulator:
         return self.start()
@@ -317,6 +321,7 @@ class BedrockEmulator:
         self._script.clear()
         self._cache.clear()
         self._guardrails.clear()
+        self._jobs.reset()
         self._restore_defaults()
         if self._server.running and self._release is not None:
             self._server.loop.call_soon_threadsafe(self._release.set)
@@ -497,6 +502,40 @@ class BedrockEmulator:
         action = Interruption(after_events, mode, exception_type, message)
         self._script.add_fault(action, times=times, operation=None)
 
+    # -- batch jobs ---------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> JobService:
+        """Batch inference jobs (Bedrock's ``bedrock`` control plane): see :class:`JobService`."""
+        return self._jobs
+
+    def _run_record(self, model_id: str, body: bytes) -> bytes:
+        """One batch record through InvokeModel's logic (no latency): the response body."""
+        request = EmulatedRequest(
+            "POST", f"/model/{model_id}/invoke", "invoke", model_id, Headers(), body
+        )
+        fault = self._script.take_fault(request, interruption=False)
+        if isinstance(fault, BedrockError):
+            raise fault
+        resolved = resolve(model_id, opaque_arn_model=self._opaque_arn_model)
+        invocation = parse_invocation(resolved.spec, request.json, empty=not body)
+        reply, _, _ = self._reply_for(request)
+        completion = build_completion(
+            request, invocation, reply, cache=self._cache, cache_minimum=self._cache_minimum
+        )
+        return _wire.body(completion)
+
+    def _answer_jobs(self, request: EmulatedRequest, conn: Connection) -> str:
+        """Answer a control-plane request; the error's name, or ``""``."""
+        try:
+            check_auth(request.headers, api_keys=self._api_keys)
+            status, body = self.jobs.handle(request)
+        except BedrockError as error:
+            _send_error(conn, error)
+            return error.name
+        conn.send(status, _json_headers(), body)
+        return ""
+
     # -- serving ------------------------------------------------------------------------
 
     async def _handle(self, http: HttpRequest, conn: Connection) -> None:
@@ -505,6 +544,9 @@ class BedrockEmulator:
         self._requests.append(request)
         error_name = ""
         try:
+            if request.path.startswith(CONTROL_PLANE_PREFIX):  # batch jobs (testing/_jobs.py)
+                error_name = self._answer_jobs(request, conn)
+                return
             raw = self._script.take_raw()
             if raw is not None:
                 _send_raw(conn, raw)
