@@ -20,6 +20,8 @@ if TYPE_CHECKING:
         APIConnectionError,
         APIStatusError,
         AuthenticationError,
+        BatchJobError,
+        BatchJobTimeoutError,
         BedrockClaudeError,
         ConflictError,
         ContextOverflowError,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
         ModelTimeoutError,
         OnDemandNotSupportedError,
         QuotaExceededError,
+        RecordNotProcessedError,
         RequestTimeoutError,
         ServiceError,
         ServiceUnavailableError,
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from ._retry import RetryPolicy
     from ._streaming import AsyncStream, Stream
     from ._types import CACHE_POINT
+    from .batch import BatchJob, BatchJobConfig, BatchQuotas, BatchResult
     from .llms import BedrockClaude
     from .usage import UsageTracker, get_usage_callback
 
@@ -59,6 +63,12 @@ _EXPORTS: dict[str, str] = {
     "APIConnectionError": "._errors",
     "APIStatusError": "._errors",
     "AuthenticationError": "._errors",
+    "BatchJob": ".batch",
+    "BatchJobConfig": ".batch",
+    "BatchJobError": "._errors",
+    "BatchJobTimeoutError": "._errors",
+    "BatchQuotas": ".batch",
+    "BatchResult": ".batch",
     "BedrockClaudeError": "._errors",
     "ConflictError": "._errors",
     "ContextOverflowError": "._errors",
@@ -75,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     "ModelTimeoutError": "._errors",
     "OnDemandNotSupportedError": "._errors",
     "QuotaExceededError": "._errors",
+    "RecordNotProcessedError": "._errors",
     "RequestTimeoutError": "._errors",
     "ServiceError": "._errors",
     "ServiceUnavailableError": "._errors",
@@ -108,6 +119,12 @@ __all__ = [
     "AsyncAnthropicBedrock",
     "AsyncStream",
     "AuthenticationError",
+    "BatchJob",
+    "BatchJobConfig",
+    "BatchJobError",
+    "BatchJobTimeoutError",
+    "BatchQuotas",
+    "BatchResult",
     "BedrockClaude",
     "BedrockClaudeError",
     "Completion",
@@ -127,6 +144,7 @@ __all__ = [
     "ModelTimeoutError",
     "OnDemandNotSupportedError",
     "QuotaExceededError",
+    "RecordNotProcessedError",
     "RequestTimeoutError",
     "RetryPolicy",
     "ServiceError",

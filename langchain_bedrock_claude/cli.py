@@ -93,6 +93,8 @@ EXIT_CODES: tuple[ExitCode, ...] = (
         ("APIConnectionError", "ModelTimeoutError"),
     ),
     ExitCode(9, "the stream broke after text was printed", ("StreamInterruptedError",)),
+    ExitCode(11, "batch job still running at the --timeout", ("BatchJobTimeoutError",)),
+    ExitCode(10, "batch job failed, expired or was stopped", ("BatchJobError",)),
     ExitCode(7, "other Bedrock error", ("BedrockClaudeError",)),
     ExitCode(EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
     ExitCode(EXIT_BROKEN_PIPE, "stdout was closed by its reader"),

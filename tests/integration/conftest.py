@@ -213,3 +213,48 @@ def runtime(server: BedrockEmulator) -> Iterator[Any]:
     client = sigv4_boto3(server)
     yield client
     client.close()
+
+
+# --- batch inference jobs: moto's S3 server on loopback (test-only dependency) -------------
+
+BATCH_ROLE = "arn:aws:iam::123456789012:role/bedrock-batch"
+"""A service role ARN of the right shape (the emulator checks the pattern, not IAM)."""
+
+
+@pytest.fixture(scope="session")
+def moto_s3_url() -> Iterator[str]:
+    """moto's S3 server, on 127.0.0.1 and a free port, for the whole session."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def s3_client(url: str) -> Any:
+    """Stock boto3 ``s3`` on moto, with dummy keys."""
+    return boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=CREDENTIALS["access_key"],
+        aws_secret_access_key=CREDENTIALS["secret_key"],
+    )
+
+
+@pytest.fixture
+def bucket(moto_s3_url: str, emu: BedrockEmulator, request: pytest.FixtureRequest) -> str:
+    """A new empty bucket for this test; the emulator's jobs use moto's S3."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-")
+    name = f"{name}-{uuid.uuid4().hex[:8]}"
+    s3_client(moto_s3_url).create_bucket(Bucket=name)
+    emu.jobs.s3_endpoint_url = moto_s3_url
+    return name
