@@ -32,7 +32,12 @@ from ._batch_format import (
     result_from,
 )
 from ._boto import ClientSettings, build_client
-from ._errors import BatchJobError, BatchJobTimeoutError, InvalidParameterError
+from ._errors import (
+    BatchJobError,
+    BatchJobTimeoutError,
+    InvalidParameterError,
+    ModelNotFoundError,
+)
 from ._translate import map_aws_errors
 from ._request import PreparedRequest
 
@@ -341,8 +346,19 @@ class Jobs:
     def describe(self, job_arn: str) -> BatchJobInfo:
         if not isinstance(job_arn, str) or not job_arn:
             raise InvalidParameterError(f"'job_arn' must be a job's ARN or id (got {job_arn!r}).")
-        with map_aws_errors(None):
-            response = self.bedrock.get_model_invocation_job(jobIdentifier=job_arn)
+        try:
+            with map_aws_errors(None):
+                response = self.bedrock.get_model_invocation_job(jobIdentifier=job_arn)
+        except ModelNotFoundError as error:
+            # The one table reads ResourceNotFoundException as a model; here it is the job.
+            raise BatchJobError(
+                f"No batch job {job_arn} in this account and region ({error.message}). Check "
+                "the ARN and the region.",
+                job_arn=job_arn,
+                status_code=error.status_code,
+                request_id=error.request_id,
+                error_code=error.error_code,
+            ) from error
         return BatchJobInfo.from_response(response)
 
     def stop(self, job_arn: str) -> None:

@@ -115,7 +115,10 @@ def exit_code_for(error: BaseException) -> int:
 
 # --- arguments ----------------------------------------------------------------------------------
 
-_USAGE = f"{PROG} [options] [PROMPT | -]\n       {PROG} emulator [--port PORT] [--host HOST]"
+_USAGE = (
+    f"{PROG} [options] [PROMPT | -]\n       {PROG} emulator [--port PORT] [--host HOST]\n"
+    f"       {PROG} batch {{submit,status,wait,results,stop}} ..."
+)
 _DESCRIPTION = """\
 Stream a completion from Anthropic's Claude on AWS Bedrock. The text goes to stdout
 as it arrives; token usage, time to first token and tokens per second go to stderr.
@@ -602,6 +605,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # reverse: only a first argument of exactly "emulator" selects it.
     if argv[:1] == ["emulator"]:
         return _emulator_command(argv[1:])
+    if argv[:1] == ["batch"]:  # Bedrock batch inference jobs: their own parser and module
+        from ._cli_batch import main as batch
+
+        return batch(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with status 2 on a usage error
     out = _Output(sys.stdout, sys.stderr, as_json=args.json)
