@@ -6,6 +6,7 @@ Examples::
     python -m benchmarks --quick             # everything, fewer iterations (under a minute)
     python -m benchmarks invoke stream       # some groups
     python -m benchmarks invoke --invoke-iterations 2000 --json results.json
+    python -m benchmarks jobs                # only the 100,000-record batch job
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from . import _contenders, batch, concurrency, imports, memory, overhead, streaming
+from . import _contenders, batch, concurrency, imports, jobs, memory, overhead, streaming
 from ._harness import Report, Settings, load_average, machine_info
 from ._server import EmulatorProcess
 
@@ -27,6 +28,7 @@ GROUPS: dict[str, tuple[Callable[[str, Settings, Report], None], str]] = {
     "batch": (batch.run, "every batch path, 16 and 256 prompts at 0.2 s a call, vs langchain-aws"),
     "memory": (memory.run, "RSS growth over many calls; one stream's memory vs length"),
     "import": (imports.run, "import time and what the package imports"),
+    "jobs": (jobs.run, "a 100,000-record batch inference job end to end; RSS, time per record"),
 }
 
 
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-calls", type=int, help="invoke calls in the RSS test")
     parser.add_argument("--memory-streams", type=int, help="streams (and astreams), RSS test")
     parser.add_argument("--import-runs", type=int, help="fresh interpreters per import case")
+    parser.add_argument("--jobs-records", type=int, help="records of the bulk job (jobs)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument(
         "--pin",
@@ -90,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         memory_calls=args.memory_calls,
         memory_streams=args.memory_streams,
         import_runs=args.import_runs,
+        jobs_records=args.jobs_records,
     )
     _contenders.isolate_environment()
     report = Report(machine_info(settings))

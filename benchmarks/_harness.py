@@ -71,6 +71,8 @@ class Settings:
     """Completion lengths whose single-stream memory is compared."""
     import_runs: int
     """Fresh interpreters per import case."""
+    jobs_records: int = 100_000
+    """Records of the bulk (batch inference) job."""
 
     @classmethod
     def create(cls, *, quick: bool) -> Settings:
@@ -92,6 +94,7 @@ class Settings:
                 memory_streams=100,
                 memory_long_tokens=(1_000, 10_000),
                 import_runs=2,
+                jobs_records=10_000,
             )
         return cls(
             quick=False,

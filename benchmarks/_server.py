@@ -93,10 +93,19 @@ class EmulatorProcess:
 
     Args:
         cpus: Pin the server to these CPUs (Linux), e.g. to keep it off the client's core.
+        module: The server's module (``python -m MODULE``), which prints its endpoint first.
+        args: Arguments for it.
     """
 
-    def __init__(self, cpus: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        cpus: set[int] | None = None,
+        *,
+        module: str = "benchmarks._server",
+        args: tuple[str, ...] = (),
+    ) -> None:
         self._cpus = cpus
+        self._command = [sys.executable, "-m", module, *args]
         self._process: subprocess.Popen[str] | None = None
         self._stack = contextlib.ExitStack()
         self.endpoint_url = ""
@@ -105,7 +114,7 @@ class EmulatorProcess:
         self._log = self._stack.enter_context(tempfile.TemporaryFile(mode="w+"))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._server"],
+            self._command,
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
