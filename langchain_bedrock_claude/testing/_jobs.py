@@ -241,6 +241,8 @@ class JobService:
         """Move new jobs along by themselves; ``False``: only :meth:`advance` moves them."""
         self.step_delay = 0.02
         """Seconds each automatic step takes."""
+        self.instant = False
+        """Run each new job to its end before Create answers (for examples that poll slowly)."""
         self.output_order: Literal["input", "shuffled"] = "input"
         """Order of records in output files: Bedrock does not promise the input order
         ("Format and upload your batch inference data"), so ``"shuffled"`` tests the join."""
@@ -298,7 +300,8 @@ class JobService:
             self._jobs.clear()
             self._tokens.clear()
             self._record_errors.clear()
-        self.auto, self.output_order, self.s3_endpoint_url = True, "input", None
+        self.auto, self.instant, self.output_order = True, False, "input"
+        self.s3_endpoint_url = None
         self.max_records_per_job = MAX_RECORDS_PER_JOB
         self.max_records_per_file = MAX_RECORDS_PER_FILE
         self.min_records = MIN_RECORDS
@@ -397,7 +400,10 @@ class JobService:
             self._jobs[job_id] = job
             if token is not None:
                 self._tokens[token] = arn
-        if self.auto:
+        if self.instant:
+            while job.status not in _ENDS:
+                self._step(job)
+        elif self.auto:
             thread = threading.Thread(target=self._run, args=(job,), daemon=True)
             thread.name = f"emulated-batch-job-{job_id}"
             self._threads.append(thread)

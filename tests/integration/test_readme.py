@@ -7,6 +7,9 @@ An HTML comment line right before a block can say:
 * ``<!-- not-tested -->``: the block only makes sense on real AWS (keep these rare);
 * ``<!-- emulator-replies: ["...", ...] -->``: what the emulated model answers, in order;
 * ``<!-- emulator-guardrails: [{"identifier": ..., ...}] -->``: guardrails the emulator knows.
+* ``<!-- emulator-s3-buckets: ["my-bucket"] -->``: batch jobs: moto's S3 with these buckets,
+  boto3's ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL_BEDROCK`` pointed at it and at the
+  emulator, whose jobs run to their end at once (the examples poll as slowly as real jobs need).
 
 Functions named ``test_*`` that a block defines are called too, with the ``bedrock_emulator``
 fixture when they ask for it, as pytest would.
@@ -29,7 +32,7 @@ from langchain_bedrock_claude.testing import BedrockEmulator
 README = Path(__file__).resolve().parents[2] / "README.md"
 _FENCE = re.compile(r"^```(\w*)\s*$")
 _DIRECTIVE = re.compile(r"^<!--\s*([\w-]+)(?::\s*(.*?))?\s*-->$")
-KNOWN_DIRECTIVES = {"not-tested", "emulator-replies", "emulator-guardrails"}
+KNOWN_DIRECTIVES = {"not-tested", "emulator-replies", "emulator-guardrails", "emulator-s3-buckets"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,24 @@ def run_example(example: Example, emu: BedrockEmulator) -> dict[str, Any]:
     return namespace
 
 
+def _batch_jobs_ready(
+    emu: BedrockEmulator,
+    buckets: list[str],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .conftest import s3_client
+
+    url = request.getfixturevalue("moto_s3_url")  # started only for batch-job examples
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", emu.endpoint_url)
+    emu.jobs.s3_endpoint_url, emu.jobs.instant = url, True
+    s3 = s3_client(url)
+    for name in buckets:
+        if name not in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}:
+            s3.create_bucket(Bucket=name)
+
+
 def test_the_readme_has_python_examples() -> None:
     assert len(PYTHON) >= 10
     for example in EXAMPLES:
@@ -115,10 +136,17 @@ def test_the_readme_has_python_examples() -> None:
 
 @pytest.mark.parametrize("example", PYTHON, ids=[example.id for example in PYTHON])
 def test_python_example_runs(
-    example: Example, aws_pointed_at: BedrockEmulator, capsys: pytest.CaptureFixture[str]
+    example: Example,
+    aws_pointed_at: BedrockEmulator,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if "not-tested" in example.directives:
         pytest.skip("marked <!-- not-tested --> in the README")
+    buckets = json.loads(example.directives.get("emulator-s3-buckets", "[]"))
+    if buckets:
+        _batch_jobs_ready(aws_pointed_at, buckets, request, monkeypatch)
     run_example(example, aws_pointed_at)
     printed = capsys.readouterr().out
     assert "Traceback" not in printed
