@@ -59,3 +59,15 @@ def test_an_import_is_timed_in_a_fresh_interpreter() -> None:
 
 def test_the_directive_sizes_the_reply() -> None:
     assert directive(2000, 0.02) == "Benchmark prompt. [bench tokens=2000 latency=0.02]"
+
+
+def test_the_bulk_job_group_runs_both_contenders() -> None:
+    from benchmarks import jobs
+
+    report = Report(machine_info(TINY))
+    jobs.run("", TINY.override(jobs_records=100), report)
+    [table] = report.tables
+    assert [row[0] for row in table.rows] == ["langchain-bedrock-claude", "json + boto3"]
+    assert all(row[-1] == "100 (0 failed)" for row in table.rows)
+    [target] = report.targets
+    assert target.verdict in ("MET", "NOT MET")
