@@ -140,18 +140,6 @@ def read_prompts(stream: IO[str], *, jsonl: bool) -> Iterator[str | dict[str, An
             raise InvalidParameterError(f"line {number} is neither a string nor an object.")
 
 
-def _tags(pairs: Sequence[str] | None) -> dict[str, str] | None:
-    if not pairs:
-        return None
-    tags: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InvalidParameterError(f"--job-tag takes KEY=VALUE (got {pair!r}).")
-        tags[key] = value
-    return tags
-
-
 def _jobs(args: argparse.Namespace) -> Any:
     from ._client import AnthropicBedrock
     from .batch import BatchJobs
@@ -202,6 +190,7 @@ def _print_info(info: BatchJobInfo, args: argparse.Namespace, out: TextIO) -> No
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import BatchJobConfig
+    from .cli import _tags as tags  # the same KEY=VALUE reading as --tag
 
     jobs = _jobs(args)
     if args.command == "submit":
@@ -212,7 +201,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             output_s3_uri=args.output_s3_uri,
             timeout_hours=args.timeout_hours,
             kms_key_id=args.kms_key_id,
-            tags=_tags(args.job_tag),
+            tags=tags(args.job_tag),
         )
         options: dict[str, Any] = {"max_tokens_to_sample": args.max_tokens}
         if args.system is not None:
@@ -272,7 +261,7 @@ def _ended(info: BatchJobInfo) -> int:
 
 def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run ``bedrock-claude batch`` with ``argv``; return the exit status."""
-    from .cli import EXIT_INTERRUPTED, exit_code_for
+    from .cli import EXIT_INTERRUPTED, EXIT_USAGE, _Usage, exit_code_for
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     args = _parser().parse_args(list(argv))  # exits with status 2 on a usage error
@@ -281,6 +270,9 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted (the job goes on running)", file=err)
         return EXIT_INTERRUPTED
+    except _Usage as problem:  # from the command's own KEY=VALUE reader, which says --tag
+        print(f"{PROG}: error: {problem}".replace("--tag", "--job-tag"), file=err)
+        return EXIT_USAGE
     except Exception as error:
         from ._errors import error_from_exception
 

@@ -59,13 +59,13 @@ _ASYNC_RESULTS_BATCH = 256
 # --- what users hold ------------------------------------------------------------------------
 
 
-class BatchJob:
-    """A batch inference job: its status, ``wait()``, ``stop()`` and its ``results()``."""
+class _Handle:
+    """What both job twins share: the last look at the job."""
 
     def __init__(self, jobs: Jobs, info: BatchJobInfo) -> None:
         self._jobs = jobs
         self.info = info
-        """What Bedrock said about the job at the last look (:meth:`refresh` looks again)."""
+        """What Bedrock said about the job at the last look (``refresh()`` looks again)."""
 
     @property
     def job_arn(self) -> str:
@@ -81,6 +81,13 @@ class BatchJob:
     def status(self) -> str:
         """The job's status at the last look."""
         return self.info.status
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.job_arn!r}, {self.info.progress()!r})"
+
+
+class BatchJob(_Handle):
+    """A batch inference job: its status, ``wait()``, ``stop()`` and its ``results()``."""
 
     def refresh(self) -> BatchJobInfo:
         """Ask Bedrock for the job's status and record counts now."""
@@ -132,33 +139,13 @@ class BatchJob:
         info = self.info if self.info.done else self.refresh()
         return self._jobs.results(info)
 
-    def __repr__(self) -> str:
-        return f"BatchJob({self.job_arn!r}, {self.info.progress()!r})"
 
-
-class AsyncBatchJob:
+class AsyncBatchJob(_Handle):
     """The async twin of :class:`BatchJob`: blocking work runs on the client's worker threads."""
 
     def __init__(self, jobs: Jobs, info: BatchJobInfo, executor: Executor) -> None:
-        self._jobs = jobs
+        super().__init__(jobs, info)
         self._executor = executor
-        self.info = info
-        """What Bedrock said about the job at the last look."""
-
-    @property
-    def job_arn(self) -> str:
-        """The job's ARN."""
-        return self.info.job_arn
-
-    @property
-    def job_id(self) -> str:
-        """The job's id."""
-        return self.info.job_id
-
-    @property
-    def status(self) -> str:
-        """The job's status at the last look."""
-        return self.info.status
 
     async def refresh(self) -> BatchJobInfo:
         """Ask Bedrock for the job's status and record counts now."""
@@ -206,9 +193,6 @@ class AsyncBatchJob:
                     return
         finally:
             await run_blocking(self._executor, results.close)
-
-    def __repr__(self) -> str:
-        return f"AsyncBatchJob({self.job_arn!r}, {self.info.progress()!r})"
 
 
 def _take(results: Iterator[BatchResult], count: int) -> list[BatchResult]:

@@ -118,6 +118,13 @@ def test_a_bad_jsonl_line_is_a_usage_error(
     assert code == 2 and message in err
 
 
+def test_a_bad_job_tag_is_a_usage_error(run: Any, bucket: str, tmp_path: Path) -> None:
+    path = tmp_path / "prompts.txt"
+    path.write_text("\n".join(f"prompt {number}" for number in range(100)), encoding="utf-8")
+    code, _, err = run(*_submit_args(path, bucket, "--job-tag", "no-equals-sign"))
+    assert code == 2 and "--job-tag takes KEY=VALUE" in err
+
+
 def test_wait_timeout_stop_and_the_exit_codes(
     run: Any, emu: BedrockEmulator, bucket: str, tmp_path: Path
 ) -> None:
