@@ -22,6 +22,7 @@ from langchain_bedrock_claude import (
     ModelNotFoundError,
     ModelTimeoutError,
     RecordNotProcessedError,
+    ServiceUnavailableError,
     ThrottlingError,
     ValidationError,
 )
@@ -678,3 +679,108 @@ def test_the_llm_submits_the_bodies_it_would_invoke_with(
     assert asyncio.run(again()) == [result.text for result in results]
     with pytest.raises(InvalidParameterError, match="at least 100"):
         llm.batch_jobs.create(prompts[:10], config(bucket))
+
+
+def test_a_partially_completed_job_gives_what_it_processed(
+    batch: BatchTwin, emu: BedrockEmulator, bucket: str
+) -> None:
+    emu.jobs.auto = False
+    emu.fail_next("ServiceUnavailableException", operation="invoke")  # the first record run
+    job = batch.create([f"p{number}" for number in range(200)], config(bucket))
+    for _ in range(3):
+        emu.jobs.advance(job.job_id)
+    emu.jobs.advance(job.job_id, records=120)
+    emu.jobs.finish(job.job_id, "PartiallyCompleted")  # out of time
+
+    info = batch.wait(job)
+    assert (info.status, info.processed_record_count, info.error_record_count) == (
+        "PartiallyCompleted",
+        120,
+        1,
+    )
+    results = batch.results(job)
+    assert isinstance(results[0].error, ServiceUnavailableError)
+    assert all(result.ok for result in results[1:120])
+    assert all(isinstance(result.error, RecordNotProcessedError) for result in results[120:])
+    assert "PartiallyCompleted" in str(results[120].error)
+
+
+def test_an_expired_job_has_no_results(batch: BatchTwin, emu: BedrockEmulator, bucket: str) -> None:
+    emu.jobs.auto = False
+    job = batch.create([f"p{number}" for number in range(100)], config(bucket))
+    for _ in range(2):
+        emu.jobs.advance(job.job_id)
+    emu.jobs.finish(job.job_id, "Expired")
+    assert batch.wait(job).status == "Expired"
+    with pytest.raises(BatchJobError, match="is Expired; it has no results"):
+        batch.results(job)
+
+
+_RECORD = (
+    '{"recordId":"r%d","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,'
+    '"messages":[{"role":"user","content":"hi"}]}}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "setting", "message"),
+    [
+        ({"in/a.jsonl": "".join(_RECORD % n for n in range(60))}, {}, "minimum of 100 records"),
+        (
+            {"in/a.jsonl": "".join(_RECORD % n for n in range(120))},
+            {"max_records_per_file": 100},
+            "more than the 100 records per input file quota",
+        ),
+        (
+            {
+                "in/a.jsonl": "".join(_RECORD % n for n in range(60)),
+                "in/b.jsonl": "".join(_RECORD % n for n in range(60)),
+            },
+            {"max_records_per_job": 100},
+            "more than the 100 records per batch inference job quota",
+        ),
+        ({"in/a.jsonl": _RECORD % 1 + "{not json\n"}, {}, "line 2 is not JSON"),
+        ({"in/a.jsonl": '{"recordId":"x"}\n'}, {}, "line 1 has no modelInput object"),
+        ({"in/a.txt": _RECORD % 1}, {}, "No .jsonl files were found"),
+    ],
+)
+def test_the_emulator_validates_the_input_as_bedrock_does(
+    emu: BedrockEmulator,
+    bucket: str,
+    moto_s3_url: str,
+    files: dict[str, str],
+    setting: dict[str, int],
+    message: str,
+) -> None:
+    s3 = s3_client(moto_s3_url)
+    for key, body in files.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+    for name, value in setting.items():
+        setattr(emu.jobs, name, value)
+    emu.jobs.auto = False
+    arn = stock_bedrock(emu).create_model_invocation_job(
+        jobName="validate",
+        roleArn=BATCH_ROLE,
+        modelId=HAIKU,
+        inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/in/"}},
+        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out/"}},
+    )["jobArn"]
+    assert emu.jobs.advance(arn) == "Validating"
+    assert emu.jobs.advance(arn) == "Failed"
+    got = stock_bedrock(emu).get_model_invocation_job(jobIdentifier=arn)
+    assert got["status"] == "Failed" and message in got["message"]
+    assert "endTime" in got and "totalRecordCount" not in got
+
+
+def test_an_unreachable_bucket_fails_the_job(emu: BedrockEmulator, bucket: str) -> None:
+    emu.jobs.auto = False
+    arn = stock_bedrock(emu).create_model_invocation_job(
+        jobName="no-bucket",
+        roleArn=BATCH_ROLE,
+        modelId=HAIKU,
+        inputDataConfig={"s3InputDataConfig": {"s3Uri": "s3://no-such-bucket-here/in/"}},
+        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out/"}},
+    )["jobArn"]
+    emu.jobs.advance(arn)
+    assert emu.jobs.advance(arn) == "Failed"
+    assert "The specified bucket does not exist" in (emu.jobs.job(arn).message or "")
