@@ -33,6 +33,7 @@ from ._batch_format import (
 )
 from ._boto import ClientSettings, build_client
 from ._errors import (
+    APIStatusError,
     BatchJobError,
     BatchJobTimeoutError,
     InvalidParameterError,
@@ -53,6 +54,7 @@ _JOB_RETRIES = {"max_attempts": 5, "mode": "standard"}
 _INPUT_FILE = "records-{:05d}.jsonl"
 _OUTPUT_SUFFIX = ".jsonl.out"
 _MANIFEST = "manifest.json.out"
+_NOT_FOUND = 404
 
 
 @dataclass(frozen=True)
@@ -421,12 +423,23 @@ class Jobs:
             joiner.close()
 
     def _manifest_total(self, bucket: str, prefix: str, info: BatchJobInfo) -> int:
-        with map_aws_errors(info.model_id):
-            body = self.s3.get_object(Bucket=bucket, Key=prefix + _MANIFEST)["Body"]
-            try:
-                return int(json.loads(body.read())["totalRecordCount"])
-            finally:
-                body.close()
+        try:
+            with map_aws_errors(info.model_id):
+                body = self.s3.get_object(Bucket=bucket, Key=prefix + _MANIFEST)["Body"]
+        except APIStatusError as error:
+            if error.status_code != _NOT_FOUND:
+                raise
+            raise BatchJobError(
+                f"Batch job {info.job_arn} is {info.status} with no record count and no "
+                f"{_MANIFEST}: it ended before processing any record.",
+                status=info.status,
+                job_arn=info.job_arn,
+                model_id=info.model_id,
+            ) from error
+        try:
+            return int(json.loads(body.read())["totalRecordCount"])
+        finally:
+            body.close()
 
 
 def _lines(body: Any) -> Iterator[bytes]:

@@ -34,7 +34,9 @@ from ._streaming import run_blocking
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from ._client import AnthropicBedrock, AsyncAnthropicBedrock
+    from typing_extensions import Unpack
+
+    from ._client import AnthropicBedrock, AsyncAnthropicBedrock, CompletionOptions
     from .llms import BedrockClaude
 
 __all__ = [
@@ -289,7 +291,7 @@ class BatchJobs:
         temperature: float | None = None,
         top_p: float | None = None,
         top_k: int | None = None,
-        **options: Any,
+        **options: Unpack[CompletionOptions],
     ) -> BatchJob:
         """Check every prompt, upload the records and create the job.
 
@@ -361,7 +363,7 @@ class AsyncBatchJobs:
         temperature: float | None = None,
         top_p: float | None = None,
         top_k: int | None = None,
-        **options: Any,
+        **options: Unpack[CompletionOptions],
     ) -> AsyncBatchJob:
         """The async twin of :meth:`BatchJobs.create` (records are built on a worker thread)."""
         shared = _shared(

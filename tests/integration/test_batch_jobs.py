@@ -239,6 +239,8 @@ def test_stop_before_it_runs_and_stopping_an_ended_job(
     assert job.status == "Stopped"
     with pytest.raises(ValidationError, match="can't be stopped"):
         batch.stop(job)
+    with pytest.raises(BatchJobError, match="before processing any record"):
+        batch.results(job)
 
 
 def test_a_job_the_validation_fails_has_no_results(

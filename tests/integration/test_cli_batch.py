@@ -149,3 +149,37 @@ def test_wait_timeout_stop_and_the_exit_codes(
     assert code == 10 and "No batch job" in err and "could not be found" in err
     code, _, err = run("results", "not-an-arn", "--json")
     assert code == 7 and json.loads(err)["error"] == "ValidationError"
+
+
+def test_a_later_process_reads_the_job_by_its_arn(
+    run: Any, emu: BedrockEmulator, bucket: str, moto_s3_url: str, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "prompts.txt"
+    path.write_text("\n".join(f"prompt {number}" for number in range(100)), encoding="utf-8")
+    code, out, _ = run(*_submit_args(path, bucket, "--wait", "--poll-interval", "0.02"))
+    assert code == 0
+    arn = out.strip()
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": CREDENTIALS["access_key"],
+        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["secret_key"],
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_BEDROCK": emu.endpoint_url,
+        "AWS_ENDPOINT_URL_S3": moto_s3_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "langchain_bedrock_claude", "batch", "results", arn],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["index"] for line in lines] == list(range(100))
+    assert all(line["completion"] for line in lines)
