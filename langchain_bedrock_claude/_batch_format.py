@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from ._errors import BedrockClaudeError, InvalidParameterError, RecordNotProcessedError
-from ._translate import status_error as _status_error
 from ._formats import format_for
 from ._models import Completion
 from ._request import PreparedRequest, completion_from
 from ._routing import resolve_model
+from ._translate import status_error as _status_error
 
 __all__ = [
     "MAX_TIMEOUT_HOURS",
@@ -104,18 +104,8 @@ _BOTO_TO_OPTION = {
     "requestMetadata": "request_metadata",
 }
 # errorCode in an output record is the HTTP status of the failed invocation (AWS's example:
-# {"errorCode": 400, "errorMessage": "bad request"}); the class comes from the one table of AWS
-# error codes, through the code Bedrock's runtime answers with for that status.
-_STATUS_CODES = {
-    400: "ValidationException",
-    403: "AccessDeniedException",
-    404: "ResourceNotFoundException",
-    408: "ModelTimeoutException",
-    424: "ModelErrorException",
-    429: "ThrottlingException",
-    500: "InternalServerException",
-    503: "ServiceUnavailableException",
-}
+# {"errorCode": 400, "errorMessage": "bad request"}): the one translation table types it by
+# that status (and by the message's markers, e.g. a prompt over the context window).
 
 
 @dataclass(frozen=True)
@@ -528,11 +518,8 @@ def record_error(error: Mapping[str, Any], model_id: str) -> BedrockClaudeError:
         status = raw
     elif isinstance(raw, str) and raw.isdigit():
         status = int(raw)
-    if status is not None:
-        fallback = "InternalServerException" if status >= 500 else "ValidationException"
-        code = _STATUS_CODES.get(status, fallback)
-    else:
-        code = str(raw or "InternalServerException")
+    # A code by name (not seen in AWS's docs, but cheap to honour) is read as such.
+    code = "" if status is not None else str(raw or "")
     return _status_error(code, message, model_id=model_id, status_code=status, request_id=None)
 
 

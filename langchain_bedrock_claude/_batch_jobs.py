@@ -39,8 +39,8 @@ from ._errors import (
     InvalidParameterError,
     ModelNotFoundError,
 )
-from ._translate import map_aws_errors
 from ._request import PreparedRequest
+from ._translate import map_aws_errors
 
 __all__ = ["BatchJobConfig", "Jobs", "check_wait", "next_poll"]
 

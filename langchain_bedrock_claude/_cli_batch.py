@@ -274,7 +274,7 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
         print(f"{PROG}: error: {problem}".replace("--tag", "--job-tag"), file=err)
         return EXIT_USAGE
     except Exception as error:
-        from ._errors import error_from_exception
+        from ._translate import error_from_exception
 
         if args.debug:
             import traceback

@@ -9,7 +9,9 @@ import pytest
 
 from langchain_bedrock_claude import (
     AccessDeniedError,
+    APIStatusError,
     BatchJobTimeoutError,
+    ContextOverflowError,
     InvalidParameterError,
     ModelError,
     ModelNotFoundError,
@@ -126,7 +128,12 @@ def test_bad_s3_uris(uri: str) -> None:
         ({"errorCode": 500, "errorMessage": "oops"}, ServiceError, 500),
         ({"errorCode": 503, "errorMessage": "down"}, ServiceUnavailableError, 503),
         ({"errorCode": 502, "errorMessage": "gateway"}, ServiceError, 502),
-        ({"errorCode": 418, "errorMessage": "teapot"}, ValidationError, 418),
+        ({"errorCode": 418, "errorMessage": "teapot"}, APIStatusError, 418),
+        (
+            {"errorCode": 400, "errorMessage": "prompt is too long: 9 tokens > 8 maximum"},
+            ContextOverflowError,
+            400,
+        ),
         ({"errorCode": "429", "errorMessage": "as text"}, ThrottlingError, 429),
         ({"errorCode": "ThrottlingException", "errorMessage": "by name"}, ThrottlingError, None),
     ],
