@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._batch_format import BatchJobInfo, BatchQuotas, BatchResult, VpcConfig
 from ._batch_jobs import BatchJobConfig, Jobs, check_wait, next_poll
-from ._client import _checked, _seed_kwargs
+from ._client import AsyncAnthropicBedrock, _checked, _seed_kwargs
 from ._errors import InvalidParameterError
 from ._params import DEFAULT_MAX_TOKENS
 from ._request import PreparedRequest
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from ._client import AnthropicBedrock, AsyncAnthropicBedrock, CompletionOptions
+    from ._client import AnthropicBedrock, CompletionOptions
     from .llms import BedrockClaude
 
 __all__ = [
@@ -251,17 +251,8 @@ def _requests(
         yield _client_request(item, shared)
 
 
-class BatchJobs:
-    """``client.batch_jobs``: submit prompts as a Bedrock batch inference job, or re-attach.
-
-    Args:
-        client: The client whose credentials, region and checks the jobs use.
-        endpoint_url: The ``bedrock`` control plane's endpoint (default: boto3's, which reads
-            ``AWS_ENDPOINT_URL_BEDROCK``).
-        s3_endpoint_url: S3's endpoint (default: boto3's, which reads ``AWS_ENDPOINT_URL_S3``).
-        bedrock_client: A ready boto3 ``bedrock`` client instead.
-        s3_client: A ready boto3 ``s3`` client instead.
-    """
+class _Entry:
+    """What both entry points share: the job operations on the client's settings."""
 
     def __init__(
         self,
@@ -272,6 +263,7 @@ class BatchJobs:
         bedrock_client: Any | None = None,
         s3_client: Any | None = None,
     ) -> None:
+        self._client = client
         self._jobs = Jobs(
             client._runtime.settings,
             endpoint_url=endpoint_url,
@@ -279,6 +271,19 @@ class BatchJobs:
             bedrock_client=bedrock_client,
             s3_client=s3_client,
         )
+
+
+class BatchJobs(_Entry):
+    """``client.batch_jobs``: submit prompts as a Bedrock batch inference job, or re-attach.
+
+    Args:
+        client: The client whose credentials, region and checks the jobs use.
+        endpoint_url: The ``bedrock`` control plane's endpoint (default: boto3's, which reads
+            ``AWS_ENDPOINT_URL_BEDROCK``).
+        s3_endpoint_url: S3's endpoint (default: boto3's, which reads ``AWS_ENDPOINT_URL_S3``).
+        bedrock_client: A ready boto3 ``bedrock`` client instead.
+        s3_client: A ready boto3 ``s3`` client instead.
+    """
 
     def create(
         self,
@@ -331,26 +336,14 @@ class BatchJobs:
         return self._jobs.list(status, name_contains)
 
 
-class AsyncBatchJobs:
+class AsyncBatchJobs(_Entry):
     """``async_client.batch_jobs``: the async twin of :class:`BatchJobs`."""
 
-    def __init__(
-        self,
-        client: AsyncAnthropicBedrock,
-        *,
-        endpoint_url: str | None = None,
-        s3_endpoint_url: str | None = None,
-        bedrock_client: Any | None = None,
-        s3_client: Any | None = None,
-    ) -> None:
-        self._client = client
-        self._jobs = Jobs(
-            client._runtime.settings,
-            endpoint_url=endpoint_url,
-            s3_endpoint_url=s3_endpoint_url,
-            bedrock_client=bedrock_client,
-            s3_client=s3_client,
-        )
+    @property
+    def _executor(self) -> Executor:
+        client = self._client
+        assert isinstance(client, AsyncAnthropicBedrock)  # the only kind AsyncBatchJobs takes
+        return client.executor
 
     async def create(
         self,
@@ -370,20 +363,20 @@ class AsyncBatchJobs:
             model, max_tokens_to_sample, stop_sequences, temperature, top_p, top_k, options
         )
         submit = partial(self._jobs.submit, _requests(prompts, shared), model, config)
-        info: BatchJobInfo = await run_blocking(self._client.executor, submit)
-        return AsyncBatchJob(self._jobs, info, self._client.executor)
+        info: BatchJobInfo = await run_blocking(self._executor, submit)
+        return AsyncBatchJob(self._jobs, info, self._executor)
 
     async def get(self, job_arn: str) -> AsyncBatchJob:
         """Re-attach to a job by its ARN (or id)."""
-        info = await run_blocking(self._client.executor, partial(self._jobs.describe, job_arn))
-        return AsyncBatchJob(self._jobs, info, self._client.executor)
+        info = await run_blocking(self._executor, partial(self._jobs.describe, job_arn))
+        return AsyncBatchJob(self._jobs, info, self._executor)
 
     async def list(
         self, *, status: str | None = None, name_contains: str | None = None
     ) -> list[BatchJobInfo]:
         """The account's batch jobs in this region, newest first."""
         found: list[BatchJobInfo] = await run_blocking(
-            self._client.executor, partial(self._jobs.list, status, name_contains)
+            self._executor, partial(self._jobs.list, status, name_contains)
         )
         return found
 

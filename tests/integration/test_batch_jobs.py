@@ -251,12 +251,8 @@ def test_a_job_the_validation_fails_has_no_results(
     line = b'{"recordId":"a1","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}}\n'
     s3.put_object(Bucket=bucket, Key="manual/in/records.jsonl", Body=line * 50)
     bedrock = stock_bedrock(emu)
-    arn = bedrock.create_model_invocation_job(
-        jobName="too-small",
-        roleArn=BATCH_ROLE,
-        modelId=HAIKU,
-        inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/manual/in/"}},
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/manual/out/"}},
+    arn = create_job(
+        bedrock, "too-small", f"s3://{bucket}/manual/in/", f"s3://{bucket}/manual/out/"
     )["jobArn"]
     job = batch.get(arn)
     final = batch.wait(job)
@@ -474,6 +470,18 @@ def stock_bedrock(emu: BedrockEmulator) -> Any:
     )
 
 
+def create_job(bedrock: Any, name: str, input_uri: str, output_uri: str, **extra: Any) -> Any:
+    """CreateModelInvocationJob through stock boto3 (``model``: default Haiku 4.5)."""
+    return bedrock.create_model_invocation_job(
+        jobName=name,
+        roleArn=BATCH_ROLE,
+        modelId=extra.pop("model", HAIKU),
+        inputDataConfig={"s3InputDataConfig": {"s3Uri": input_uri}},
+        outputDataConfig={"s3OutputDataConfig": {"s3Uri": output_uri}},
+        **extra,
+    )
+
+
 def _write_input(url: str, bucket: str, key: str, count: int) -> None:
     body = {
         "anthropic_version": "bedrock-2023-05-31",
@@ -492,12 +500,11 @@ def test_stock_boto3_reads_every_job_response(
     _write_input(moto_s3_url, bucket, "in/a.jsonl", 120)
     bedrock = stock_bedrock(emu)
     emu.jobs.auto = False
-    created = bedrock.create_model_invocation_job(
-        jobName="stock-boto3",
-        roleArn=BATCH_ROLE,
-        modelId=HAIKU,
-        inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/in/"}},
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out"}},
+    created = create_job(
+        bedrock,
+        "stock-boto3",
+        f"s3://{bucket}/in/",
+        f"s3://{bucket}/out",
         timeoutDurationInHours=48,
         tags=[{"key": "k", "value": "v"}],
     )
@@ -519,13 +526,9 @@ def test_stock_boto3_reads_every_job_response(
         0,
     )
 
-    other = bedrock.create_model_invocation_job(
-        jobName="second-job",
-        roleArn=BATCH_ROLE,
-        modelId=HAIKU,
-        inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/in/"}},
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out2/"}},
-    )["jobArn"]
+    other = create_job(bedrock, "second-job", f"s3://{bucket}/in/", f"s3://{bucket}/out2/")[
+        "jobArn"
+    ]
     listed = bedrock.list_model_invocation_jobs(maxResults=1)
     assert [job["jobArn"] for job in listed["invocationJobSummaries"]] == [other]
     pages = bedrock.get_paginator("list_model_invocation_jobs").paginate(
@@ -555,22 +558,16 @@ def test_stock_boto3_reads_every_job_response(
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(bedrock.exceptions.ValidationException, match="jobName"):
-        bedrock.create_model_invocation_job(
-            jobName="-bad",
-            roleArn=BATCH_ROLE,
-            modelId=HAIKU,
-            inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/in/"}},
-            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out/"}},
-        )
+        create_job(bedrock, "-bad", f"s3://{bucket}/in/", f"s3://{bucket}/out/")
     with pytest.raises(bedrock.exceptions.ValidationException, match="can't be stopped"):
         bedrock.stop_model_invocation_job(jobIdentifier=arn)
     with pytest.raises(bedrock.exceptions.ValidationException, match="model identifier is invalid"):
-        bedrock.create_model_invocation_job(
-            jobName="bad-model",
-            roleArn=BATCH_ROLE,
-            modelId="anthropic.claude-nonexistent-v9:0",
-            inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/in/"}},
-            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out/"}},
+        create_job(
+            bedrock,
+            "bad-model",
+            f"s3://{bucket}/in/",
+            f"s3://{bucket}/out/",
+            model="anthropic.claude-nonexistent-v9:0",
         )
 
 
@@ -580,13 +577,7 @@ def test_output_files_match_the_documented_format(
     _write_input(moto_s3_url, bucket, "in/part.jsonl", 100)
     emu.jobs.fail_record("CALL0000003", "ModelErrorException")
     bedrock = stock_bedrock(emu)
-    arn = bedrock.create_model_invocation_job(
-        jobName="format",
-        roleArn=BATCH_ROLE,
-        modelId=HAIKU,
-        inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/in/"}},
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out/"}},
-    )["jobArn"]
+    arn = create_job(bedrock, "format", f"s3://{bucket}/in/", f"s3://{bucket}/out/")["jobArn"]
     deadline = time.monotonic() + 30
     while bedrock.get_model_invocation_job(jobIdentifier=arn)["status"] != "Completed":
         assert time.monotonic() < deadline
@@ -746,13 +737,9 @@ def test_the_emulator_validates_the_input_as_bedrock_does(
     for name, value in setting.items():
         setattr(emu.jobs, name, value)
     emu.jobs.auto = False
-    arn = stock_bedrock(emu).create_model_invocation_job(
-        jobName="validate",
-        roleArn=BATCH_ROLE,
-        modelId=HAIKU,
-        inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{bucket}/in/"}},
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out/"}},
-    )["jobArn"]
+    arn = create_job(stock_bedrock(emu), "validate", f"s3://{bucket}/in/", f"s3://{bucket}/out/")[
+        "jobArn"
+    ]
     assert emu.jobs.advance(arn) == "Validating"
     assert emu.jobs.advance(arn) == "Failed"
     got = stock_bedrock(emu).get_model_invocation_job(jobIdentifier=arn)
@@ -762,12 +749,8 @@ def test_the_emulator_validates_the_input_as_bedrock_does(
 
 def test_an_unreachable_bucket_fails_the_job(emu: BedrockEmulator, bucket: str) -> None:
     emu.jobs.auto = False
-    arn = stock_bedrock(emu).create_model_invocation_job(
-        jobName="no-bucket",
-        roleArn=BATCH_ROLE,
-        modelId=HAIKU,
-        inputDataConfig={"s3InputDataConfig": {"s3Uri": "s3://no-such-bucket-here/in/"}},
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/out/"}},
+    arn = create_job(
+        stock_bedrock(emu), "no-bucket", "s3://no-such-bucket-here/in/", f"s3://{bucket}/out/"
     )["jobArn"]
     emu.jobs.advance(arn)
     assert emu.jobs.advance(arn) == "Failed"
