@@ -33,8 +33,8 @@ from ._guardrails import (
     guardrail_call,
     make_guardrail,
 )
-from ._jobs import CONTROL_PLANE_PREFIX, JobService
 from ._http import LAST_CHUNK, HttpError, HttpRequest, chunk
+from ._jobs import CONTROL_PLANE_PREFIX, JobService
 from ._request import (
     GUARDRAIL_CONFIG_KEY,
     REQUEST_LOG_BYTES,
