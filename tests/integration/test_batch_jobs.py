@@ -66,6 +66,9 @@ class BatchTwin:
     def get(self, arn: str, jobs: Any = None) -> Any:
         return self.call((jobs or self.jobs).get(arn))
 
+    def list(self, **kwargs: Any) -> list[BatchJobInfo]:
+        return self.call(self.jobs.list(**kwargs))  # type: ignore[no-any-return]
+
     def refresh(self, job: Any) -> BatchJobInfo:
         return self.call(job.refresh())
 
@@ -207,6 +210,19 @@ def test_reattach_from_the_arn_in_a_later_process(
     assert [result.text for result in batch.results(later)] == first
     by_id = batch.get(job.job_id, batch.new_jobs())
     assert by_id.job_arn == arn
+
+
+def test_jobs_are_listed_newest_first_and_filtered(
+    batch: BatchTwin, emu: BedrockEmulator, bucket: str
+) -> None:
+    emu.jobs.auto = False
+    first = batch.create(_MANY, config(bucket, job_name="nightly-a"))
+    second = batch.create(_MANY, config(bucket, job_name="weekly-b"))
+    emu.jobs.advance(second.job_id)
+    assert [info.job_arn for info in batch.list()] == [second.job_arn, first.job_arn]
+    assert [info.job_name for info in batch.list(status="Validating")] == ["weekly-b"]
+    assert [info.job_name for info in batch.list(name_contains="nightly")] == ["nightly-a"]
+    assert batch.list(status="Completed") == []
 
 
 def test_stop_keeps_processed_results_and_types_the_rest(
