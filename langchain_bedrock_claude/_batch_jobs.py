@@ -267,7 +267,23 @@ class Jobs:
             self._clients["bedrock"] = bedrock_client
         if s3_client is not None:
             self._clients["s3"] = s3_client
+        self._given = bool(self._clients)
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # As RuntimeHandle: a copy carries the settings and builds its own boto3 clients.
+        if self._given:
+            raise TypeError(
+                "cannot pickle or copy batch jobs made with a ready boto3 client: pass "
+                "endpoint_url / s3_endpoint_url instead"
+            )
+        return {"settings": self._settings, "endpoints": self._endpoints}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        endpoints = state["endpoints"]
+        self.__init__(  # type: ignore[misc]
+            state["settings"], endpoint_url=endpoints["bedrock"], s3_endpoint_url=endpoints["s3"]
+        )
 
     def _client(self, service: str) -> Any:
         with self._lock:

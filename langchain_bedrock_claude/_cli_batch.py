@@ -201,7 +201,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             output_s3_uri=args.output_s3_uri,
             timeout_hours=args.timeout_hours,
             kms_key_id=args.kms_key_id,
-            tags=tags(args.job_tag),
+            tags=tags("--job-tag", args.job_tag),
         )
         options: dict[str, Any] = {"max_tokens_to_sample": args.max_tokens}
         if args.system is not None:
@@ -270,8 +270,8 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted (the job goes on running)", file=err)
         return EXIT_INTERRUPTED
-    except _Usage as problem:  # from the command's own KEY=VALUE reader, which says --tag
-        print(f"{PROG}: error: {problem}".replace("--tag", "--job-tag"), file=err)
+    except _Usage as problem:  # from the command's own KEY=VALUE reader
+        print(f"{PROG}: error: {problem}", file=err)
         return EXIT_USAGE
     except Exception as error:
         from ._translate import error_from_exception

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._batch_format import BatchJobInfo, BatchQuotas, BatchResult, VpcConfig
 from ._batch_jobs import BatchJobConfig, Jobs, check_wait, next_poll
-from ._client import AsyncAnthropicBedrock, _checked, _seed_kwargs
+from ._client import AsyncAnthropicBedrock, _checked
 from ._errors import InvalidParameterError
 from ._params import DEFAULT_MAX_TOKENS
 from ._request import PreparedRequest
@@ -203,21 +203,13 @@ def _take(results: Iterator[BatchResult], count: int) -> list[BatchResult]:
 
 # --- building the records ------------------------------------------------------------------
 
-_SEED = ("model", "prompt", "max_tokens_to_sample", "stop_sequences", "temperature", "top_p")
-
 
 def _client_request(item: str | Mapping[str, Any], shared: Mapping[str, Any]) -> PreparedRequest:
     """One prompt (or a mapping of ``prompt`` and per-record arguments) -> its request."""
     values = {**shared, **({"prompt": item} if isinstance(item, str) else dict(item))}
     if "stream" in values:
         raise InvalidParameterError("'stream' has no meaning in a batch job; leave it out.")
-    model, prompt, max_tokens, stops, temperature, top_p = (
-        values.pop(name, None) for name in _SEED
-    )
-    seed = _seed_kwargs(
-        model, prompt, max_tokens, stops, temperature, top_p, values.pop("top_k", None)
-    )
-    return _checked(seed, values, False)
+    return _checked(values, False)  # exactly what Completion.create checks and sends
 
 
 def _shared(

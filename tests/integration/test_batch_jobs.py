@@ -26,7 +26,13 @@ from langchain_bedrock_claude import (
     ThrottlingError,
     ValidationError,
 )
-from langchain_bedrock_claude.batch import BatchJobConfig, BatchJobInfo, BatchQuotas, BatchResult
+from langchain_bedrock_claude.batch import (
+    BatchJobConfig,
+    BatchJobInfo,
+    BatchJobs,
+    BatchQuotas,
+    BatchResult,
+)
 from langchain_bedrock_claude.testing import BedrockEmulator
 
 from .conftest import BATCH_ROLE, CREDENTIALS, s3_client
@@ -771,3 +777,23 @@ def test_an_unreachable_bucket_fails_the_job(emu: BedrockEmulator, bucket: str) 
     emu.jobs.advance(arn)
     assert emu.jobs.advance(arn) == "Failed"
     assert "The specified bucket does not exist" in (emu.jobs.job(arn).message or "")
+
+
+def test_a_client_with_batch_jobs_still_pickles_and_copies(
+    emu: BedrockEmulator, moto_s3_url: str, bucket: str
+) -> None:
+    import copy
+    import pickle
+
+    twin = BatchTwin("sync", emu, moto_s3_url)
+    try:
+        job = twin.create(_MANY, config(bucket))
+        twin.client.batch_jobs  # noqa: B018 (cached on the client)
+        for copied in (pickle.loads(pickle.dumps(twin.jobs)), copy.deepcopy(twin.jobs)):
+            assert copied.get(job.job_arn).job_arn == job.job_arn
+        pickle.loads(pickle.dumps(twin.client))
+        ready = BatchJobs(twin.client, bedrock_client=stock_bedrock(emu))
+        with pytest.raises(TypeError, match="ready boto3 client"):
+            pickle.dumps(ready)
+    finally:
+        twin.close()
