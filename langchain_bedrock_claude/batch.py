@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._batch_format import BatchJobInfo, BatchQuotas, BatchResult, VpcConfig
 from ._batch_jobs import BatchJobConfig, Jobs, check_wait, next_poll
+from ._bridge import run_blocking
 from ._client import AsyncAnthropicBedrock, _checked
 from ._errors import InvalidParameterError
 from ._params import DEFAULT_MAX_TOKENS
 from ._request import PreparedRequest
-from ._streaming import run_blocking
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
