@@ -164,7 +164,7 @@ def test_records_are_exactly_the_bodies_calls_send(
     job = batch.create(prompts, config(bucket), **options)
     batch.call(
         batch.client.Completion.create(
-            model=HAIKU, prompt="prompt 42", max_tokens_to_sample=100, **options
+            model=f"us.{HAIKU}", prompt="prompt 42", max_tokens_to_sample=100, **options
         )
     )
     sent = emu.requests[-1].body
@@ -658,7 +658,7 @@ def test_the_llm_submits_the_bodies_it_would_invoke_with(
     # boto3's own endpoint settings point the LLM's control-plane and S3 clients.
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", emu.endpoint_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_s3_url)
-    llm = llm_factory(model=HAIKU, max_tokens=64, system="Be terse.")
+    llm = llm_factory(model=f"us.{HAIKU}", max_tokens=64, system="Be terse.")
     prompts = [f"Summarize ticket {number}" for number in range(120)]
     job = llm.batch_jobs.create(prompts, config(bucket), stop=["\n\n"], temperature=0.2)
     llm.invoke(prompts[5], stop=["\n\n"], temperature=0.2)
