@@ -12,6 +12,7 @@ from botocore import exceptions as bce
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import cli
+from langchain_bedrock_claude.cli import _complete, _exit_codes, _output
 from langchain_bedrock_claude._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -110,9 +111,60 @@ def test_every_public_error_class_has_a_documented_exit_code() -> None:
 def test_exit_codes_are_distinct_and_name_real_error_classes() -> None:
     codes = [entry.code for entry in cli.EXIT_CODES]
     assert len(codes) == len(set(codes))
-    for entry in cli.EXIT_CODES:
-        for name in entry.errors:
-            assert issubclass(getattr(pkg, name), BedrockClaudeError)
+    table = _exit_codes.error_exit_codes()
+    ours = (BedrockClaudeError, _exit_codes.CommandUsageError)
+    signals = (KeyboardInterrupt, BrokenPipeError, _exit_codes.CommandTerminated)
+    for error_class, code in table.items():
+        assert isinstance(error_class, type) and issubclass(error_class, (*ours, *signals))
+        assert code in codes, error_class
+
+
+def every_subclass(root: type) -> list[type]:
+    found, todo = [], [root]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(current.__subclasses__())
+    return found
+
+
+def test_every_class_of_the_error_tree_has_its_decided_exit_code() -> None:
+    # Walks the tree itself (not a list), so a class added anywhere under BedrockClaudeError
+    # fails here until EXIT_CODE_OF says which status it gets; it never ends as "a bug" (1).
+    decided = {type(error): code for error, code in EXIT_CODE_OF}
+    documented = {entry.code for entry in cli.EXIT_CODES}
+    tree = [
+        cls
+        for cls in every_subclass(BedrockClaudeError)
+        if cls.__module__.startswith("langchain_bedrock_claude")
+        and not cls.__name__.startswith("_")
+    ]
+    assert len(tree) >= 24
+    for error_class in tree:
+        assert error_class in decided, f"{error_class.__name__}: add it to EXIT_CODE_OF"
+        code = cli.exit_code_for(error_class("x"))
+        assert code == decided[error_class], error_class
+        assert code in documented
+        assert code != cli.EXIT_UNEXPECTED
+
+
+def test_the_most_specific_class_decides_the_exit_code() -> None:
+    # A subclass nobody listed takes its nearest listed ancestor's status.
+    class NewThrottle(ThrottlingError):
+        pass
+
+    class NewStatus(APIStatusError):
+        pass
+
+    assert cli.exit_code_for(NewThrottle("x")) == 5
+    assert cli.exit_code_for(NewStatus("x")) == 7
+    assert cli.exit_code_for(_exit_codes.CommandTerminated()) == 143
+    assert cli.exit_code_for(KeyboardInterrupt()) == 130
+
+
+def test_sigterm_has_its_line_in_the_table_and_in_help() -> None:
+    assert (143, "terminated (SIGTERM)") in [(e.code, e.meaning) for e in cli.EXIT_CODES]
+    assert "  143  terminated (SIGTERM)" in help_text()
 
 
 def help_text() -> str:
@@ -205,15 +257,15 @@ class FakeStdin(io.StringIO):
 
 
 def test_prompt_argument_wins_over_stdin() -> None:
-    assert cli.read_prompt("Hi", FakeStdin("ignored", tty=False)) == "Hi"
+    assert _complete.read_prompt("Hi", FakeStdin("ignored", tty=False)) == "Hi"
 
 
 def test_dash_reads_stdin_even_from_a_terminal() -> None:
-    assert cli.read_prompt("-", FakeStdin("Why?\n", tty=True)) == "Why?"
+    assert _complete.read_prompt("-", FakeStdin("Why?\n", tty=True)) == "Why?"
 
 
 def test_no_prompt_reads_piped_stdin() -> None:
-    assert cli.read_prompt(None, FakeStdin("line one\nline two\n\n", tty=False)) == (
+    assert _complete.read_prompt(None, FakeStdin("line one\nline two\n\n", tty=False)) == (
         "line one\nline two"
     )
 
@@ -223,8 +275,8 @@ def test_no_prompt_reads_piped_stdin() -> None:
     [(None, FakeStdin("", tty=True)), (None, None), ("-", FakeStdin(" \n", tty=False))],
 )
 def test_missing_prompt_is_a_usage_error(prompt: str | None, stdin: Any) -> None:
-    with pytest.raises(cli._Usage):
-        cli.read_prompt(prompt, stdin)
+    with pytest.raises(_exit_codes.CommandUsageError):
+        _complete.read_prompt(prompt, stdin)
 
 
 def run_main(
@@ -276,10 +328,24 @@ def test_no_region_exits_3(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_bedrock_api_key_counts_as_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKexampleexampleexampleexample")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    # Past the credentials check (3), the bad value stops it (2) before any request.
+    # Past the credentials check (3): botocore refuses to send a bearer token over plain
+    # HTTP (7), before anything is sent. (Arguments are checked before credentials now, so a
+    # bad value would stop it at 2 before the credentials line: see the next test.)
+    argv = ["--debug", "--endpoint-url", "http://127.0.0.1:9", "--max-retries", "0", "hi"]
+    code, _, err = run_main(argv, monkeypatch)
+    assert code == 7
+    assert "debug: credentials from a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK)" in err
+    assert "ABSKexample" not in err
+
+
+def test_a_bad_value_is_found_before_credentials_are_looked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKexampleexampleexampleexample")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
     code, _, err = run_main(["--debug", "--top-k", "501", "hi"], monkeypatch)
     assert code == 2
-    assert "debug: credentials from a Bedrock API key (AWS_BEARER_TOKEN_BEDROCK)" in err
+    assert "debug: credentials from" not in err
     assert "ABSKexample" not in err
 
 
@@ -295,15 +361,16 @@ SONNET_45_FLAG = ("-m", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--top-k", "501", "hi"], "'top_k' must be between 0 and 500 (got 501)"),
+        # Issue #12 item 15: the flags the user typed, not the Python parameters they set.
+        (["--top-k", "501", "hi"], "--top-k must be between 0 and 500 (got 501)"),
         (
             # Sonnet 4.5 takes temperature or top_p; the default model takes neither.
             [*SONNET_45_FLAG, "--temperature", "0.5", "--top-p", "0.5", "hi"],
             "not both",
         ),
-        (["--max-tokens", "0", "hi"], "'max_tokens_to_sample' must be at least 1"),
-        (["--timeout", "-1", "hi"], "'timeout' must be a positive number"),
-        (["--max-retries", "-1", "hi"], "'max_retries' must be an integer of at least 0"),
+        (["--max-tokens", "0", "hi"], "--max-tokens must be at least 1"),
+        (["--timeout", "-1", "hi"], "--timeout must be a positive number"),
+        (["--max-retries", "-1", "hi"], "--max-retries must be an integer of at least 0"),
     ],
 )
 def test_invalid_values_exit_2_before_any_request(
@@ -315,6 +382,8 @@ def test_invalid_values_exit_2_before_any_request(
     assert (code, out) == (2, "")
     assert message in err
     assert err.count("\n") == 1
+    for parameter in ("'top_k'", "'max_tokens_to_sample'", "'timeout'", "'max_retries'"):
+        assert parameter not in err
 
 
 def test_emulator_conflicts_with_endpoint_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -348,7 +417,7 @@ def test_unexpected_errors_exit_1_with_a_hint(monkeypatch: pytest.MonkeyPatch) -
     def broken(*args: object) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "_run", broken)
+    monkeypatch.setattr(_complete, "_run", broken)
     code, _, err = run_main(["hi"], monkeypatch)
     assert code == 1
     assert "unexpected RuntimeError: boom" in err
@@ -359,7 +428,7 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*args: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_run", interrupted)
+    monkeypatch.setattr(_complete, "_run", interrupted)
     code, _, err = run_main(["hi"], monkeypatch)
     assert code == 130
     assert "interrupted" in err
@@ -391,7 +460,7 @@ def test_a_prompt_is_never_taken_for_the_subcommand(
         prompts.append(prompt)
         return 0
 
-    monkeypatch.setattr(cli, "_run", run)
+    monkeypatch.setattr(_complete, "_run", run)
     assert run_main(argv, monkeypatch)[0] == 0
     assert prompts == [argv[-1]]
 
@@ -410,8 +479,8 @@ def completion(**overrides: Any) -> Completion:
 
 
 def test_stats_line_reports_usage_first_token_and_speed() -> None:
-    timing = cli._Timing(started=10.0, first_text=10.5, finished=12.5)
-    line = cli.format_stats(completion(), timing)
+    timing = _output.Timing(started=10.0, first_text=10.5, finished=12.5)
+    line = _output.format_stats(completion(), timing)
     assert line == (
         "[tokens: 12 in, 40 out | time to first token: 0.50 s | 20.0 tokens/s | "
         "total: 2.50 s | stop: end_turn | request id: req-1]"
@@ -419,9 +488,9 @@ def test_stats_line_reports_usage_first_token_and_speed() -> None:
 
 
 def test_stats_line_without_a_first_token_and_with_cache() -> None:
-    timing = cli._Timing(started=10.0, finished=12.0)
+    timing = _output.Timing(started=10.0, finished=12.0)
     usage = Usage(input_tokens=1, output_tokens=0, cache_read_input_tokens=7)
-    line = cli.format_stats(completion(usage=usage, request_id=None), timing)
+    line = _output.format_stats(completion(usage=usage, request_id=None), timing)
     assert "cache: 7 read, 0 written" in line
     assert "time to first token: n/a" in line
     assert "tokens/s: n/a" in line
