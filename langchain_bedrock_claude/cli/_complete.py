@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
         out.error(f"{problem} (see {PROG} --help)", EXIT_USAGE, error="UsageError")
         return EXIT_USAGE
     except Exception as error:
-        return _report(error, out, debug=args.debug)
+        return _report(error, out, debug=args.debug, flags=_flags_of(args))
 
 
 def read_prompt(prompt: str | None, stdin: TextIO | None) -> str:
@@ -226,7 +226,15 @@ def _sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _report(error: Exception, out: Output, *, debug: bool) -> int:
+def _flags_of(args: argparse.Namespace) -> Mapping[str, str]:
+    """The flag of each parameter in this run: ``--emulator-url`` sets the endpoint too."""
+    flags = flag_of_parameter()
+    if args.emulator_url:
+        return {**flags, "endpoint_url": "--emulator-url"}
+    return flags
+
+
+def _report(error: Exception, out: Output, *, debug: bool, flags: Mapping[str, str]) -> int:
     from .._errors import BedrockClaudeError, InvalidParameterError
     from .._translate import error_from_exception
 
@@ -237,7 +245,9 @@ def _report(error: Exception, out: Output, *, debug: bool) -> int:
     code = exit_code_for(error)
     mapped = error_from_exception(error, model_id=None) or error
     if isinstance(mapped, InvalidParameterError):
-        message = name_flags(str(mapped))  # the flag the user typed, not the Python parameter
+        message = name_flags(
+            str(mapped), flags
+        )  # the flag the user typed, not the Python parameter
     elif isinstance(mapped, BedrockClaudeError):
         message = str(mapped)
     else:

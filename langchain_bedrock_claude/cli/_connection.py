@@ -25,7 +25,9 @@ EMULATOR_KEY = "emulator"
 """Dummy credentials for the emulator: requests are signed as usual, and nothing is secret."""
 EMULATOR_TOKEN_LATENCY = 0.02
 """Seconds between the emulator's tokens under ``--emulator``, so the stream looks like one."""
-PLACEHOLDER_NOTE = "note: the emulator answers with placeholder text (filler words), not a model"
+PLACEHOLDER_NOTE = (
+    "note: the emulator answers with placeholder text (filler words), not a model's answer"
+)
 """Said on stderr before an emulator's answer, so nobody takes its words for Claude's."""
 _AWS_CONFIG_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", API_KEY_VARIABLE)
 """Hidden while talking to an emulator: a stale profile must not break a run that needs no AWS,

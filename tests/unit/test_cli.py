@@ -12,7 +12,6 @@ from botocore import exceptions as bce
 
 import langchain_bedrock_claude as pkg
 from langchain_bedrock_claude import cli
-from langchain_bedrock_claude.cli import _complete, _exit_codes, _output
 from langchain_bedrock_claude._errors import (
     AccessDeniedError,
     APIConnectionError,
@@ -44,6 +43,7 @@ from langchain_bedrock_claude._errors import (
 )
 from langchain_bedrock_claude._models import Completion, Usage
 from langchain_bedrock_claude._options import OPTIONS
+from langchain_bedrock_claude.cli import _complete, _exit_codes, _output
 
 EXIT_CODE_OF = [
     (InvalidParameterError("x"), 2),
