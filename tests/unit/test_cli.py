@@ -43,7 +43,7 @@ from langchain_bedrock_claude._errors import (
 )
 from langchain_bedrock_claude._models import Completion, Usage
 from langchain_bedrock_claude._options import OPTIONS
-from langchain_bedrock_claude.cli import _complete, _exit_codes, _output
+from langchain_bedrock_claude.cli import _complete, _exit_codes, _output, _parser
 
 EXIT_CODE_OF = [
     (InvalidParameterError("x"), 2),
@@ -515,14 +515,184 @@ def test_help_imports_neither_boto3_langchain_nor_the_emulator() -> None:
     assert result.stderr.strip() == "[]"
 
 
+# --- issue #11 item 5 and #12 item 15: flags derived from the parser, named in errors ----------
+
+
+def parser_flags() -> list[str]:
+    return [flag for action in cli.build_parser()._actions for flag in action.option_strings]
+
+
 def test_help_documents_every_flag_the_parser_has() -> None:
     # Derived from the parser (and so from _options.OPTIONS), not a hand list that misses some.
-    parser = cli.build_parser()
-    flags = [flag for action in parser._actions for flag in action.option_strings]
-    assert len(flags) >= 30
+    flags = parser_flags()
+    assert len(flags) >= 32
     text = help_text()
     for flag in flags:
         assert flag in text, flag
     for option in OPTIONS:
         if option.flag is not None:
             assert option.flag.name in flags
+
+
+def test_every_flag_sets_a_create_parameter_or_is_the_commands_own() -> None:
+    # A flag that is neither would be parsed and then silently dropped.
+    from langchain_bedrock_claude._client import CREATE_PARAMETERS
+
+    args = cli.build_parser().parse_args(["hi"])
+    for dest in vars(args):
+        assert (
+            dest in _complete._NOT_PARAMETERS or _parser.parameter_of(dest) in CREATE_PARAMETERS
+        ), dest
+    sent = _complete.create_arguments(
+        cli.build_parser().parse_args(
+            ["--cache-system", "--tag", "a=b", "--thinking-budget", "1024", "hi"]
+        ),
+        "hi",
+    )
+    assert set(sent) <= set(CREATE_PARAMETERS)
+    assert sent["request_metadata"] == {"a": "b"}
+    assert sent["cache_system"] is True
+
+
+def test_each_parameter_has_the_flag_that_sets_it() -> None:
+    flags = _parser.flag_of_parameter()
+    assert flags["max_tokens_to_sample"] == "--max-tokens"
+    assert flags["stop_sequences"] == "--stop"
+    assert flags["thinking_budget_tokens"] == "--thinking-budget"
+    assert flags["guardrail_identifier"] == "--guardrail"
+    assert flags["endpoint_url"] == "--endpoint-url"
+    # One entry per flag: no two flags store into the same parameter.
+    assert sorted(flags.values()) == sorted(
+        action.option_strings[-1] for action in cli.build_parser()._actions if action.option_strings
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            "'max_tokens_to_sample' must be at least 1 (got 0).",
+            "--max-tokens must be at least 1 (got 0).",
+        ),
+        (
+            "'max_tokens_to_sample' must exceed 'thinking_budget_tokens' (got max_tokens_to_sample=1024, thinking_budget_tokens=1024).",
+            "--max-tokens must exceed --thinking-budget (got --max-tokens=1024, --thinking-budget=1024).",
+        ),
+        (
+            "'region' must be an AWS region name such as 'us-east-1'",
+            "--region must be an AWS region name such as 'us-east-1'",
+        ),
+        ("'extra_body' is not a flag; 'x' neither", "'extra_body' is not a flag; 'x' neither"),
+    ],
+)
+def test_errors_name_the_flags_not_the_parameters(message: str, shown: str) -> None:
+    assert _parser.name_flags(message) == shown
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--timeout", "nan", "hi"],
+        ["--endpoint-url", "garbage", "hi"],
+        ["--region", "bad region!", "hi"],
+        ["--top-k", "501", "hi"],
+    ],
+)
+def test_bad_values_exit_2_even_without_credentials(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tests/conftest.py leaves no credentials and no region: arguments are checked first.
+    code, out, err = run_main(argv, monkeypatch)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"bedrock-claude: error: {argv[0]} must ")
+    assert err.count("\n") == 1
+
+
+def test_no_credentials_and_no_region_names_the_credentials_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, _, err = run_main(["hi"], monkeypatch)
+    assert code == 3
+    assert "no AWS credentials found" in err
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    assert run_main(["hi"], monkeypatch)[2] == err
+
+
+def test_a_closed_stdout_is_one_line_and_141(monkeypatch: pytest.MonkeyPatch) -> None:
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", err)
+    for argv in (["--emulator", "hi"], ["--help"], ["emulator"]):
+        assert cli.main(argv) == 141
+    assert (
+        err.getvalue().splitlines()
+        == ["bedrock-claude: error: stdout is closed (>&-): nowhere to print to"] * 3
+    )
+
+
+def test_sigterm_unwinds_the_run_and_exits_143(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import time
+
+    class NotHandled(BaseException):
+        pass
+
+    def not_handled(signum: int, frame: object) -> None:
+        raise NotHandled  # the command left SIGTERM alone (and pytest must not be killed)
+
+    original = signal.signal(signal.SIGTERM, not_handled)
+    before = signal.getsignal(signal.SIGTERM)
+    finished: list[str] = []
+
+    def run(*args: object) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+            return 0
+        finally:
+            finished.append("cleaned up")  # a `with stream:` closes here
+
+    monkeypatch.setattr(_complete, "_run", run)
+    try:
+        code, _, err = run_main(["hi"], monkeypatch)
+        assert code == 143
+        assert err == "bedrock-claude: error: terminated\n"
+        assert finished == ["cleaned up"]
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        signal.signal(signal.SIGTERM, original)
+
+
+@pytest.mark.parametrize(
+    ("argv", "max_tokens"),
+    [
+        (["--thinking-budget", "1024"], 2048),
+        (["--thinking-budget", "4000"], 5024),
+        (["--thinking-budget", "1024", "--max-tokens", "1500"], 1500),  # given: kept
+        (["--thinking-budget", "1024", "--max-tokens", "1024"], 1024),  # given: kept (and refused)
+        ([], 1024),
+    ],
+)
+def test_the_default_max_tokens_leaves_room_after_the_thinking_budget(
+    argv: list[str], max_tokens: int
+) -> None:
+    args = cli.build_parser().parse_args([*argv, "hi"])
+    assert _complete.create_arguments(args, "hi")["max_tokens_to_sample"] == max_tokens
+
+
+def test_the_two_default_max_tokens_have_two_names() -> None:
+    from langchain_bedrock_claude import _params
+
+    assert _parser.CLI_DEFAULT_MAX_TOKENS == 1024 != _params.DEFAULT_MAX_TOKENS == 256
+    assert not hasattr(_parser, "DEFAULT_MAX_TOKENS")
+
+
+def test_the_cli_resolves_nothing_itself() -> None:
+    # Credentials and region come from the package's client (issue #11 item 5).
+    from pathlib import Path
+
+    source = "".join(path.read_text() for path in Path(cli.__file__).parent.glob("*.py"))
+    assert "boto3.Session" not in source
+    assert 'AWS_REGION")' not in source and 'get("AWS_REGION' not in source
+    assert "_NoCredentials" not in source and "class _Usage" not in source
