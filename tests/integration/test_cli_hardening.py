@@ -162,8 +162,8 @@ def test_a_given_max_tokens_is_kept_as_given(bedrock_emulator: BedrockEmulator) 
 
 
 @contextmanager
-def served_emulator() -> Iterator[str]:
-    """``bedrock-claude emulator --port 0`` in the background; yields its URL."""
+def served_emulator() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``bedrock-claude emulator --port 0`` in the background; yields its URL and process."""
     with subprocess.Popen(
         [SCRIPT, "emulator", "--port", "0"],
         stdin=subprocess.DEVNULL,
@@ -174,13 +174,14 @@ def served_emulator() -> Iterator[str]:
     ) as server:
         try:
             assert server.stdout is not None
-            yield server.stdout.readline().strip()
+            yield server.stdout.readline().strip(), server
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=10)
-            finally:
-                server.kill()
+            if server.poll() is None:
+                server.send_signal(signal.SIGINT)
+                try:
+                    server.wait(timeout=10)
+                finally:
+                    server.kill()
 
 
 def test_emulator_url_reaches_a_running_emulator_in_one_step(tmp_path: Path) -> None:
@@ -191,7 +192,7 @@ def test_emulator_url_reaches_a_running_emulator_in_one_step(tmp_path: Path) -> 
         "AWS_PROFILE": "does-not-exist",
         "AWS_BEARER_TOKEN_BEDROCK": "ABSKnotforanemulatorexampleexample",
     }
-    with served_emulator() as url:
+    with served_emulator() as (url, _):
         assert url.startswith("http://127.0.0.1:")
         done = script("--emulator-url", url, "--debug", "Hi", env=env)
     assert done.returncode == 0, done.stderr
@@ -217,9 +218,21 @@ def test_emulator_url_refuses_contradictions(args: tuple[str, ...]) -> None:
     assert "--emulator" in one_line(done.stderr)
 
 
-def test_the_readme_shows_the_one_step() -> None:
+def test_the_readme_shows_the_one_step_and_the_request_log() -> None:
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert 'bedrock-claude --emulator-url http://127.0.0.1:8000 "Hi"' in text
+    section = text.split("### Serving the emulator", 1)[1].split("\n## ", 1)[0]
+    assert 'bedrock-claude --emulator-url http://127.0.0.1:8000 "Hi"' in section
+    assert "logs one line per request" in section
+
+
+def test_a_running_emulator_logs_the_commands_request(tmp_path: Path) -> None:
+    with served_emulator() as (url, server):
+        done = script("--emulator-url", url, "Hi", env={"HOME": str(tmp_path)})
+        server.send_signal(signal.SIGTERM)
+        _, log = server.communicate(timeout=15)
+    assert done.returncode == 0, done.stderr
+    [line] = log.splitlines()
+    assert " POST invoke-with-response-stream us.anthropic.claude-sonnet-4-5" in line
 
 
 # --- item 17: the emulator's words are called placeholder text ----------------------------------
