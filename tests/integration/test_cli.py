@@ -9,13 +9,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from langchain_bedrock_claude import DEFAULT_MODEL
+from langchain_bedrock_claude import DEFAULT_MODEL, cli
 from langchain_bedrock_claude.testing import BedrockEmulator, Reply
 
 COMMAND = [sys.executable, "-m", "langchain_bedrock_claude"]
@@ -358,16 +358,27 @@ def test_emulator_flag_needs_no_aws_configuration(tmp_path: Any) -> None:
     assert "tokens/s" in result.stderr
 
 
-def test_ctrl_c_closes_the_stream_and_exits_130(bedrock_emulator: BedrockEmulator) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGTERM, 143, "terminated"),  # issue #12 item 15: was killed, status -15
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_closes_the_stream_and_exits_with_its_status(
+    bedrock_emulator: BedrockEmulator, signum: int, code: int, said: str
+) -> None:
     bedrock_emulator.reply(["Slow", " tokens"] * 50, token_latency=0.5)
     with start(bedrock_emulator, "Go") as process:
         assert process.stdout is not None
         assert process.stdout.read1(100).startswith(b"Slow")  # type: ignore[attr-defined]
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         out, err = process.communicate(timeout=10)
-    assert process.returncode == 130
-    assert err.decode().strip() == "bedrock-claude: error: interrupted"
+    assert process.returncode == code
+    assert err.decode().strip() == f"bedrock-claude: error: {said}"
     assert out.endswith(b"\n")
+    assert code in {entry.code for entry in cli.EXIT_CODES}
 
 
 def test_a_closed_stdout_ends_quietly(bedrock_emulator: BedrockEmulator) -> None:
@@ -382,9 +393,13 @@ def test_a_closed_stdout_ends_quietly(bedrock_emulator: BedrockEmulator) -> None
     assert err == ""
 
 
-def test_emulator_subcommand_serves_until_ctrl_c() -> None:
+@contextmanager
+def served_emulator(
+    command: Sequence[str] = COMMAND,
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``emulator --port 0`` in the background; yields its URL and process (stopped after)."""
     with subprocess.Popen(
-        [*COMMAND, "emulator", "--port", "0"],
+        [*command, "emulator", "--port", "0"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -393,22 +408,31 @@ def test_emulator_subcommand_serves_until_ctrl_c() -> None:
     ) as server:
         try:
             assert server.stdout is not None
-            url = server.stdout.readline().strip()
-            assert url.startswith("http://127.0.0.1:")
-            result = subprocess.run(
-                [*COMMAND, "--endpoint-url", url, "Hi"],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                env=environment(**DUMMY_AWS),
-            )
-            assert result.returncode == 0, result.stderr
-            assert result.stdout.strip()
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=10)
+            yield server.stdout.readline().strip(), server
         finally:
-            server.kill()
+            if server.poll() is None:
+                server.send_signal(signal.SIGINT)
+                try:
+                    server.wait(timeout=10)
+                finally:
+                    server.kill()
+
+
+def test_emulator_subcommand_serves_until_ctrl_c() -> None:
+    with served_emulator() as (url, server):
+        assert url.startswith("http://127.0.0.1:")
+        result = subprocess.run(
+            [*COMMAND, "--endpoint-url", url, "Hi"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            env=environment(**DUMMY_AWS),
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)
     assert server.returncode == 0
 
 

@@ -12,8 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ import pytest
 from langchain_bedrock_claude import cli
 from langchain_bedrock_claude.testing import BedrockEmulator, Reply
 
-from .test_cli import DUMMY_AWS, TIMEOUT, environment, start
+from .test_cli import DUMMY_AWS, TIMEOUT, environment, served_emulator
 
 SCRIPT = str(Path(sys.executable).with_name("bedrock-claude"))
 """The console script pip installed: the command users run."""
@@ -41,6 +39,11 @@ def script(
         timeout=TIMEOUT,
         env=environment(**env),
     )
+
+
+def against(emu: BedrockEmulator, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console script against the emulator fixture, with dummy credentials."""
+    return script("--endpoint-url", emu.endpoint_url, *args, env=DUMMY_AWS)
 
 
 def one_line(stderr: str) -> str:
@@ -73,15 +76,13 @@ def test_a_bad_value_exits_2_naming_its_flag_whatever_the_credentials(
 
 
 def test_errors_about_two_flags_name_both(bedrock_emulator: BedrockEmulator) -> None:
-    done = script(
-        "--endpoint-url",
-        bedrock_emulator.endpoint_url,
+    done = against(
+        bedrock_emulator,
         "--thinking-budget",
         "2048",
         "--max-tokens",
         "1024",
         "hi",
-        env=DUMMY_AWS,
     )
     assert done.returncode == 2
     assert "--max-tokens must exceed --thinking-budget" in one_line(done.stderr)
@@ -108,19 +109,6 @@ def test_any_command_with_stdout_closed_says_so_in_one_line(args: tuple[str, ...
     assert 141 in {entry.code for entry in cli.EXIT_CODES}
 
 
-def test_sigterm_closes_the_stream_and_exits_143(bedrock_emulator: BedrockEmulator) -> None:
-    bedrock_emulator.reply(["Slow", " tokens"] * 50, token_latency=0.5)
-    with start(bedrock_emulator, "Go") as process:
-        assert process.stdout is not None
-        assert process.stdout.read1(100).startswith(b"Slow")  # type: ignore[attr-defined]
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=10)
-    assert process.returncode == 143
-    assert err.decode().strip() == "bedrock-claude: error: terminated"
-    assert out.endswith(b"\n")
-    assert 143 in {entry.code for entry in cli.EXIT_CODES}
-
-
 # --- item 15: the documented minimum thinking budget with the default --max-tokens --------------
 
 
@@ -128,13 +116,11 @@ def test_the_minimum_thinking_budget_works_with_the_default_max_tokens(
     bedrock_emulator: BedrockEmulator,
 ) -> None:
     bedrock_emulator.reply(Reply(text="Yes.", thinking="7 has no divisors."))
-    done = script(
-        "--endpoint-url",
-        bedrock_emulator.endpoint_url,
+    done = against(
+        bedrock_emulator,
         "--thinking-budget",
         "1024",
         "Is 7 prime?",
-        env=DUMMY_AWS,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Yes.\n"
@@ -144,44 +130,19 @@ def test_the_minimum_thinking_budget_works_with_the_default_max_tokens(
 
 
 def test_a_given_max_tokens_is_kept_as_given(bedrock_emulator: BedrockEmulator) -> None:
-    done = script(
-        "--endpoint-url",
-        bedrock_emulator.endpoint_url,
+    done = against(
+        bedrock_emulator,
         "--thinking-budget",
         "1024",
         "--max-tokens",
         "3000",
         "Is 7 prime?",
-        env=DUMMY_AWS,
     )
     assert done.returncode == 0, done.stderr
     assert bedrock_emulator.requests[-1].json["max_tokens"] == 3000
 
 
 # --- item 16: a running emulator in one step ------------------------------------------------------
-
-
-@contextmanager
-def served_emulator() -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``bedrock-claude emulator --port 0`` in the background; yields its URL and process."""
-    with subprocess.Popen(
-        [SCRIPT, "emulator", "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment(),
-    ) as server:
-        try:
-            assert server.stdout is not None
-            yield server.stdout.readline().strip(), server
-        finally:
-            if server.poll() is None:
-                server.send_signal(signal.SIGINT)
-                try:
-                    server.wait(timeout=10)
-                finally:
-                    server.kill()
 
 
 def test_emulator_url_reaches_a_running_emulator_in_one_step(tmp_path: Path) -> None:
@@ -192,7 +153,7 @@ def test_emulator_url_reaches_a_running_emulator_in_one_step(tmp_path: Path) -> 
         "AWS_PROFILE": "does-not-exist",
         "AWS_BEARER_TOKEN_BEDROCK": "ABSKnotforanemulatorexampleexample",
     }
-    with served_emulator() as (url, _):
+    with served_emulator([SCRIPT]) as (url, _):
         assert url.startswith("http://127.0.0.1:")
         done = script("--emulator-url", url, "--debug", "Hi", env=env)
     assert done.returncode == 0, done.stderr
@@ -226,7 +187,7 @@ def test_the_readme_shows_the_one_step_and_the_request_log() -> None:
 
 
 def test_a_running_emulator_logs_the_commands_request(tmp_path: Path) -> None:
-    with served_emulator() as (url, server):
+    with served_emulator([SCRIPT]) as (url, server):
         done = script("--emulator-url", url, "Hi", env={"HOME": str(tmp_path)})
         server.send_signal(signal.SIGTERM)
         _, log = server.communicate(timeout=15)
@@ -252,7 +213,7 @@ def test_the_emulator_flag_says_its_answer_is_placeholder_text(tmp_path: Path) -
 
 def test_a_real_endpoint_gets_no_placeholder_note(bedrock_emulator: BedrockEmulator) -> None:
     # --endpoint-url may be a proxy to Bedrock: nothing says its answers are filler.
-    done = script("--endpoint-url", bedrock_emulator.endpoint_url, "Hi", env=DUMMY_AWS)
+    done = against(bedrock_emulator, "Hi")
     assert done.returncode == 0, done.stderr
     assert "placeholder" not in done.stderr
 
