@@ -31,6 +31,7 @@ from ._exit_codes import (
 from ._output import Output, Timing
 from ._parser import (
     EXAMPLE_PROMPT,
+    PAIRS_PARAMETERS,
     PROG,
     THINKING_ANSWER_ROOM,
     build_parser,
@@ -71,8 +72,6 @@ _NOT_PARAMETERS = frozenset(
     }
 )
 """Namespace entries that are not ``Completion.create`` parameters."""
-_PAIRS = ("request_metadata",)
-"""Parameters given as repeated ``KEY=VALUE`` flags."""
 
 
 def main(argv: list[str]) -> int:
@@ -125,7 +124,7 @@ def create_arguments(args: argparse.Namespace, prompt: str) -> dict[str, Any]:
         if dest in _NOT_PARAMETERS:
             continue
         name = parameter_of(dest)
-        arguments[name] = parse_pairs(flags[name], value) if name in _PAIRS else value
+        arguments[name] = parse_pairs(flags[name], value) if name in PAIRS_PARAMETERS else value
     budget = arguments.get("thinking_budget_tokens")
     if "max_tokens" not in getattr(args, "given", ()) and isinstance(budget, int):
         arguments["max_tokens_to_sample"] = max(
@@ -143,18 +142,9 @@ def check_arguments(arguments: Mapping[str, Any], *, stream: bool) -> None:
     Raises:
         InvalidParameterError: the first bad one.
     """
-    from .._client import _checked, _seed_kwargs
+    from .._client import _checked  # the client's own pure check, the one a call runs
 
-    seed = _seed_kwargs(
-        arguments["model"],
-        arguments["prompt"],
-        arguments["max_tokens_to_sample"],
-        *(arguments.get(name) for name in _SAMPLING),
-    )
-    options = {key: value for key, value in arguments.items() if key not in seed}
-    options.pop("max_tokens_to_sample", None)
-    options.pop("stop_sequences", None)
-    _checked(seed, options, stream)
+    _checked(arguments, stream)
 
 
 def _run(args: argparse.Namespace, prompt: str, out: Output) -> int:

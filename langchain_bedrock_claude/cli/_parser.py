@@ -1,8 +1,9 @@
 """The completion command's flags, ``--help`` text, and which Python parameter each flag sets.
 
 Every flag stores its value under the name of the parameter it feeds (``Completion.create``'s or
-the client's), except the two in :data:`_PARAMETER_OF_DEST` whose short names read better in
-the namespace. :func:`flag_of_parameter` is built from the parser itself, so an error about
+the client's; the Bedrock options' flags come from their declaration, ``_options.OPTIONS``),
+except the two in :data:`_PARAMETER_OF_DEST` whose short names read better in the namespace.
+:func:`flag_of_parameter` is built from the parser itself, so an error about
 ``'max_tokens_to_sample'`` is shown as one about ``--max-tokens`` whatever flag is added later.
 """
 
@@ -14,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from .._model_rules import DEFAULT_LLM_MAX_TOKENS, DEFAULT_MODEL
+from .._model_rules import DEFAULT_MODEL
+from .._options import DEFAULT_LLM_MAX_TOKENS, OPTIONS, Flag
 from .._retry import DEFAULT_MAX_RETRIES
-from .._types import APIS, GUARDRAIL_TRACES, LATENCIES, SERVICE_TIERS, STREAM_MODES
+from .._types import APIS
 from .._version import __version__
 from ._exit_codes import EXIT_CODES, EXIT_CREDENTIALS
 
@@ -158,50 +160,9 @@ def _model_flags(group: argparse._ArgumentGroup) -> None:
 
 
 def _feature_flags(group: argparse._ArgumentGroup) -> None:
-    group.add_argument(
-        "--guardrail",
-        dest="guardrail_identifier",
-        metavar="ID",
-        help="apply this Bedrock guardrail (id or ARN)",
-    )
-    group.add_argument(
-        "--guardrail-version", metavar="VERSION", help="the guardrail's version (default: DRAFT)"
-    )
-    group.add_argument(
-        "--guardrail-trace",
-        choices=GUARDRAIL_TRACES,
-        help="include the guardrail's trace in the result",
-    )
-    group.add_argument(
-        "--guardrail-stream-mode",
-        dest="guardrail_stream_processing_mode",
-        choices=STREAM_MODES,
-        help="stream processing: check text before (sync) or while (async) it is sent",
-    )
-    group.add_argument("--service-tier", choices=SERVICE_TIERS, help="Bedrock service tier")
-    group.add_argument(
-        "--latency",
-        dest="performance_config_latency",
-        choices=LATENCIES,
-        help="latency-optimized inference",
-    )
-    group.add_argument(
-        "--tag",
-        dest="request_metadata",
-        action="append",
-        metavar="KEY=VALUE",
-        help="request metadata recorded in invocation logs (repeatable)",
-    )
-    group.add_argument(
-        "--thinking-budget",
-        dest="thinking_budget_tokens",
-        type=int,
-        metavar="N",
-        help="enable extended thinking with N budget tokens (at least 1024, below --max-tokens)",
-    )
-    group.add_argument(
-        "--cache-system", action="store_true", help="cache the system prompt (prompt caching)"
-    )
+    for option in OPTIONS:  # each Bedrock option's flag, as _options declares it
+        if option.flag is not None:
+            _add_flag(group, option.name, option.flag)
     group.add_argument(
         "--show-thinking",
         action="store_true",
@@ -212,6 +173,27 @@ def _feature_flags(group: argparse._ArgumentGroup) -> None:
         action="store_true",
         help="print how many input tokens the prompt would use (Bedrock CountTokens), then exit",
     )
+
+
+def _add_flag(group: argparse._ArgumentGroup, name: str, flag: Flag) -> None:
+    """The flag of one declared option (``_options.OPTIONS``), stored under the option's name."""
+    if flag.kind == "switch":
+        group.add_argument(flag.name, dest=name, action="store_true", help=flag.help)
+        return
+    options: dict[str, Any] = {"dest": name, "metavar": flag.metavar, "help": flag.help}
+    if flag.kind == "int":
+        options["type"] = int
+    if flag.choices:
+        options["choices"] = flag.choices
+    if flag.kind == "pairs":
+        options["action"] = "append"
+    group.add_argument(flag.name, **options)
+
+
+PAIRS_PARAMETERS = frozenset(
+    option.name for option in OPTIONS if option.flag is not None and option.flag.kind == "pairs"
+)
+"""Parameters whose flag is a repeatable ``KEY=VALUE`` (``--tag``)."""
 
 
 def _connection_flags(group: argparse._ArgumentGroup) -> None:

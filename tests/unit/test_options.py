@@ -23,6 +23,7 @@ from langchain_bedrock_claude._options import (
 )
 from langchain_bedrock_claude._params import check_options, check_params, options_from
 from langchain_bedrock_claude._request import prepare
+from langchain_bedrock_claude.cli._complete import create_arguments
 from tools import generate_options
 
 EVERY_OPTION_MODEL = "us.anthropic.claude-opus-4-6"
@@ -149,7 +150,7 @@ def test_each_flag_reaches_create_under_the_option_name(option):
     if requirement:
         argv += [requirement, GUARDRAIL]
     args = cli.build_parser().parse_args([*argv, "hi"])
-    assert cli._create_kwargs(args, "hi")[option.name] == example
+    assert create_arguments(args, "hi")[option.name] == example
     assert flag.name in cli.build_parser().format_help()
 
 
