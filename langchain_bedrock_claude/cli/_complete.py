@@ -114,9 +114,9 @@ def read_prompt(prompt: str | None, stdin: TextIO | None) -> str:
 def create_arguments(args: argparse.Namespace, prompt: str) -> dict[str, Any]:
     """``Completion.create``'s arguments from the flags; unset ones left out.
 
-    ``--max-tokens`` not given with ``--thinking-budget B`` is ``B`` + :data:`THINKING_ANSWER_ROOM`:
-    ``max_tokens`` must exceed the budget, and the default must not make the documented
-    minimum budget fail.
+    ``--max-tokens`` not given with ``--thinking-budget B`` is ``B`` + :data:`THINKING_ANSWER_ROOM`
+    (at most the model's output limit): ``max_tokens`` must exceed the budget, and the default
+    must not make the documented minimum budget fail.
     """
     flags = flag_of_parameter()
     arguments: dict[str, Any] = {"prompt": prompt}
@@ -127,13 +127,27 @@ def create_arguments(args: argparse.Namespace, prompt: str) -> dict[str, Any]:
         arguments[name] = parse_pairs(flags[name], value) if name in PAIRS_PARAMETERS else value
     budget = arguments.get("thinking_budget_tokens")
     if "max_tokens" not in getattr(args, "given", ()) and isinstance(budget, int):
-        arguments["max_tokens_to_sample"] = max(
-            arguments["max_tokens_to_sample"], budget + THINKING_ANSWER_ROOM
+        arguments["max_tokens_to_sample"] = _room_after(
+            budget, arguments["max_tokens_to_sample"], arguments["model"], arguments.get("api")
         )
     # Unset options stay out, so the client's own defaults and checks apply.
     return {
         key: value for key, value in arguments.items() if value is not None and value is not False
     }
+
+
+def _room_after(budget: int, default: int, model: object, api: object) -> int:
+    """The default max tokens with a thinking budget: room for the answer, within the model."""
+    from .._errors import InvalidParameterError
+    from .._routing import resolve_model
+
+    wanted = max(default, budget + THINKING_ANSWER_ROOM)
+    try:
+        rules = resolve_model(model, api).rules
+    except InvalidParameterError:  # the argument check says what is wrong with the model
+        return wanted
+    limit = rules.max_output_tokens if rules is not None else None
+    return wanted if limit is None else min(wanted, limit)
 
 
 def check_arguments(arguments: Mapping[str, Any], *, stream: bool) -> None:

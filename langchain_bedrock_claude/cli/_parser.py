@@ -140,7 +140,7 @@ def _model_flags(group: argparse._ArgumentGroup) -> None:
         action=_StoreGiven,
         metavar="N",
         help="the most tokens to generate (default: %(default)s; with --thinking-budget B, "
-        f"B + {THINKING_ANSWER_ROOM})",
+        f"B + {THINKING_ANSWER_ROOM}, within the model's output limit)",
     )
     group.add_argument("--temperature", type=float, metavar="T", help="randomness, 0-1")
     group.add_argument("--top-p", type=float, metavar="P", help="nucleus sampling, 0-1")

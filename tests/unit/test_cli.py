@@ -672,6 +672,8 @@ def test_sigterm_unwinds_the_run_and_exits_143(monkeypatch: pytest.MonkeyPatch) 
         (["--thinking-budget", "1024", "--max-tokens", "1500"], 1500),  # given: kept
         (["--thinking-budget", "1024", "--max-tokens", "1024"], 1024),  # given: kept (and refused)
         ([], 1024),
+        (["--thinking-budget", "63500"], 64000),  # capped at Sonnet 4.5's output limit
+        (["--thinking-budget", "1024", "--model", "nonsense"], 2048),  # the check reports it
     ],
 )
 def test_the_default_max_tokens_leaves_room_after_the_thinking_budget(
