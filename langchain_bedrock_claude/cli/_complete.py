@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .._client import AnthropicBedrock
     from .._models import Completion
 
-__all__ = ["main", "read_prompt"]
+__all__ = ["check_arguments", "create_arguments", "main", "read_prompt"]
 
 _SAMPLING = ("stop_sequences", "temperature", "top_p", "top_k")
 """Parameters CountTokens does not take (it counts the input only)."""
