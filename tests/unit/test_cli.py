@@ -672,7 +672,7 @@ def test_sigterm_unwinds_the_run_and_exits_143(monkeypatch: pytest.MonkeyPatch) 
         (["--thinking-budget", "1024", "--max-tokens", "1500"], 1500),  # given: kept
         (["--thinking-budget", "1024", "--max-tokens", "1024"], 1024),  # given: kept (and refused)
         ([], 1024),
-        (["--thinking-budget", "63500"], 64000),  # capped at Sonnet 4.5's output limit
+        ([*SONNET_45_FLAG, "--thinking-budget", "63500"], 64000),  # Sonnet 4.5 output limit
         (["--thinking-budget", "1024", "--model", "nonsense"], 2048),  # the check reports it
     ],
 )
