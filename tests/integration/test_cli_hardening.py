@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from langchain_bedrock_claude import cli
+from langchain_bedrock_claude import DEFAULT_MODEL, cli
 from langchain_bedrock_claude.testing import BedrockEmulator, Reply
 
 from .test_cli import DUMMY_AWS, TIMEOUT, environment, served_emulator
@@ -24,6 +24,8 @@ from .test_cli import DUMMY_AWS, TIMEOUT, environment, served_emulator
 SCRIPT = str(Path(sys.executable).with_name("bedrock-claude"))
 """The console script pip installed: the command users run."""
 NO_AWS: dict[str, str] = {}
+BUDGET_MODEL = ("--model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+"""A model that thinks with a budget (the default model thinks adaptively)."""
 """tests/conftest.py already emptied this machine's AWS settings."""
 
 
@@ -78,6 +80,7 @@ def test_a_bad_value_exits_2_naming_its_flag_whatever_the_credentials(
 def test_errors_about_two_flags_name_both(bedrock_emulator: BedrockEmulator) -> None:
     done = against(
         bedrock_emulator,
+        *BUDGET_MODEL,
         "--thinking-budget",
         "2048",
         "--max-tokens",
@@ -118,6 +121,7 @@ def test_the_minimum_thinking_budget_works_with_the_default_max_tokens(
     bedrock_emulator.reply(Reply(text="Yes.", thinking="7 has no divisors."))
     done = against(
         bedrock_emulator,
+        *BUDGET_MODEL,
         "--thinking-budget",
         "1024",
         "Is 7 prime?",
@@ -132,6 +136,7 @@ def test_the_minimum_thinking_budget_works_with_the_default_max_tokens(
 def test_a_given_max_tokens_is_kept_as_given(bedrock_emulator: BedrockEmulator) -> None:
     done = against(
         bedrock_emulator,
+        *BUDGET_MODEL,
         "--thinking-budget",
         "1024",
         "--max-tokens",
@@ -193,7 +198,7 @@ def test_a_running_emulator_logs_the_commands_request(tmp_path: Path) -> None:
         _, log = server.communicate(timeout=15)
     assert done.returncode == 0, done.stderr
     [line] = log.splitlines()
-    assert " POST invoke-with-response-stream us.anthropic.claude-sonnet-4-5" in line
+    assert f" POST invoke-with-response-stream {DEFAULT_MODEL} 200 " in line
 
 
 # --- item 17: the emulator's words are called placeholder text ----------------------------------
