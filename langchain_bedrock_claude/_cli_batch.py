@@ -190,7 +190,7 @@ def _print_info(info: BatchJobInfo, args: argparse.Namespace, out: TextIO) -> No
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .batch import BatchJobConfig
-    from .cli import _tags as tags  # the same KEY=VALUE reading as --tag
+    from .cli._parser import parse_pairs as tags  # the same KEY=VALUE reading as --tag
 
     jobs = _jobs(args)
     if args.command == "submit":
@@ -261,7 +261,8 @@ def _ended(info: BatchJobInfo) -> int:
 
 def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run ``bedrock-claude batch`` with ``argv``; return the exit status."""
-    from .cli import EXIT_INTERRUPTED, EXIT_USAGE, _Usage, exit_code_for
+    from .cli._exit_codes import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for
+    from .cli._exit_codes import CommandUsageError as _Usage
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     args = _parser().parse_args(list(argv))  # exits with status 2 on a usage error

@@ -29,6 +29,7 @@ __all__ = ["EXIT_CODES", "EXIT_UNEXPECTED", "SUBCOMMANDS", "build_parser", "exit
 
 SUBCOMMANDS: dict[str, str] = {
     "emulator": "langchain_bedrock_claude.cli._emulator",
+    "batch": "langchain_bedrock_claude._cli_batch",
 }
 """Each subcommand's module, imported when it is run; its ``main(argv)`` returns the status."""
 _COMPLETION = "langchain_bedrock_claude.cli._complete"

@@ -33,6 +33,8 @@ EXIT_MODEL = 6
 EXIT_BEDROCK = 7
 EXIT_CONNECTION = 8
 EXIT_STREAM_BROKE = 9
+EXIT_BATCH_JOB = 10
+EXIT_BATCH_TIMEOUT = 11
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C."""
 EXIT_BROKEN_PIPE = 141
@@ -62,6 +64,8 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode(EXIT_BEDROCK, "other Bedrock error"),
     ExitCode(EXIT_CONNECTION, "connection failed or timed out"),
     ExitCode(EXIT_STREAM_BROKE, "the stream broke after text was printed"),
+    ExitCode(EXIT_BATCH_JOB, "batch job failed, expired or was stopped"),
+    ExitCode(EXIT_BATCH_TIMEOUT, "batch job still running at the --timeout"),
     ExitCode(EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
     ExitCode(EXIT_BROKEN_PIPE, "stdout was closed (by its reader, or never open: >&-)"),
     ExitCode(EXIT_TERMINATED, "terminated (SIGTERM)"),
@@ -106,6 +110,8 @@ def error_exit_codes() -> Mapping[type[BaseException], int]:
         errors.APIConnectionError: EXIT_CONNECTION,
         errors.ModelTimeoutError: EXIT_CONNECTION,
         errors.StreamInterruptedError: EXIT_STREAM_BROKE,
+        errors.BatchJobError: EXIT_BATCH_JOB,
+        errors.BatchJobTimeoutError: EXIT_BATCH_TIMEOUT,
     }
 
 

@@ -48,7 +48,10 @@ default grows to budget + this, and ``--thinking-budget 1024`` (the minimum) wor
 _PARAMETER_OF_DEST = {"max_tokens": "max_tokens_to_sample", "stop": "stop_sequences"}
 """Flags stored under a shorter name than the ``Completion.create`` parameter they set."""
 
-_USAGE = f"{PROG} [options] [PROMPT | -]\n       {PROG} emulator [--port PORT] [--host HOST]"
+_USAGE = (
+    f"{PROG} [options] [PROMPT | -]\n       {PROG} emulator [--port PORT] [--host HOST]\n"
+    f"       {PROG} batch {{submit,status,wait,results,stop}} ..."
+)
 _DESCRIPTION = """\
 Stream a completion from Anthropic's Claude on AWS Bedrock. The text goes to stdout
 as it arrives; token usage, time to first token and tokens per second go to stderr.
