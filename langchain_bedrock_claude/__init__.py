@@ -1,6 +1,7 @@
 """Claude on AWS Bedrock as a first-class LangChain LLM.
 
 - :class:`BedrockClaude`: a LangChain ``LLM`` (chains, callbacks, ``batch``, agents).
+- :class:`ChatBedrockClaude`: a LangChain chat model (tools, structured output, agents).
 - :class:`AnthropicBedrock` / :class:`AsyncAnthropicBedrock`: a client with the
   ``bedrock_anthropic`` interface, on boto3, for every current Claude model.
 - ``langchain_bedrock_claude.testing``: a local Bedrock emulator for tests (imported separately).
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
     from ._types import CACHE_POINT
     from .batch import BatchJob, BatchJobConfig, BatchQuotas, BatchResult
+    from .chat_models import ChatBedrockClaude
     from .llms import BedrockClaude
     from .usage import UsageTracker, get_usage_callback
 
@@ -101,6 +103,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncStream": "._streaming",
     "Stream": "._streaming",
     "BedrockClaude": ".llms",
+    "ChatBedrockClaude": ".chat_models",
     "UsageTracker": ".usage",
     "get_usage_callback": ".usage",
 }
@@ -127,6 +130,7 @@ __all__ = [
     "BatchResult",
     "BedrockClaude",
     "BedrockClaudeError",
+    "ChatBedrockClaude",
     "Completion",
     "CompletionChunk",
     "CompletionOptions",

@@ -54,6 +54,9 @@ class PreparedRequest:
 
     params: CompletionParams
     body: bytes
+    wire: Any = None
+    """What builds the body and reads the answer, if not the format of the model's API (the
+    chat model's conversation: :class:`._formats.chat.ChatWire`)."""
 
     @property
     def model_id(self) -> str:
@@ -78,7 +81,7 @@ class PreparedRequest:
 
     def new_parser(self) -> StreamParser:
         """A fresh parser for this request's stream events."""
-        return format_for(self.params.api).StreamParser()
+        return (self.wire or format_for(self.params.api)).StreamParser()
 
     def parse_body(
         self, raw: bytes, headers: Mapping[str, str], request_id: str | None = None
@@ -89,7 +92,7 @@ class PreparedRequest:
             MalformedResponseError: the body is not the API's response (with ``request_id``).
         """
         try:
-            parsed: ParsedResponse = format_for(self.params.api).parse_response(
+            parsed: ParsedResponse = (self.wire or format_for(self.params.api)).parse_response(
                 response_object(raw), headers
             )
         except MalformedResponseError as error:
@@ -98,13 +101,13 @@ class PreparedRequest:
         return parsed
 
 
-def prepare(params: CompletionParams, *, stream: bool = False) -> PreparedRequest:
-    """Build the request body (compact JSON) for the API the model speaks."""
-    body = format_for(params.api).build_body(params)
+def prepare(params: CompletionParams, *, stream: bool = False, wire: Any = None) -> PreparedRequest:
+    """Build the request body (compact JSON) for the API the model speaks (or with ``wire``)."""
+    body = (wire or format_for(params.api)).build_body(params)
     mode = params.options.guardrail_stream_processing_mode
     if stream and mode is not None:
         body[GUARDRAIL_CONFIG] = {"streamProcessingMode": _STREAM_MODES[mode]}
-    return PreparedRequest(params, json.dumps(body, separators=(",", ":")).encode())
+    return PreparedRequest(params, json.dumps(body, separators=(",", ":")).encode(), wire)
 
 
 def reroute(

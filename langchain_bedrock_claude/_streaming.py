@@ -136,7 +136,11 @@ class StreamSession:
                                 ) from exc
                             if piece is not None:
                                 yielded = True
-                                yield CompletionChunk(piece[0], piece[1])
+                                yield (
+                                    piece
+                                    if isinstance(piece, CompletionChunk)  # the chat parser's
+                                    else CompletionChunk(piece[0], piece[1])
+                                )
                     if not parser.done:
                         raise APIConnectionError(
                             "The stream ended before its final event (the connection was cut "

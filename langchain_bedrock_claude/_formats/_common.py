@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .._errors import MalformedResponseError
-from .._models import Usage
+from .._models import CompletionChunk, Usage
 
 if TYPE_CHECKING:
     from .._params import CompletionParams
@@ -161,8 +161,11 @@ class StreamParser(Protocol):
     done: bool
     """Whether the stream's final event arrived."""
 
-    def feed(self, event: Mapping[str, Any]) -> tuple[str, str] | None:
-        """Take one event; return its ``(text, thinking)`` piece, or ``None`` if it has none."""
+    def feed(self, event: Mapping[str, Any]) -> tuple[str, str] | CompletionChunk | None:
+        """Take one event; return its ``(text, thinking)`` piece, or ``None`` if it has none.
+
+        The chat model's parser returns ready chunks instead of pairs.
+        """
         ...
 
     def result(self) -> ParsedResponse:

@@ -18,6 +18,7 @@ EXPECTED = {
     "BatchResult",
     "BedrockClaude",
     "BedrockClaudeError",
+    "ChatBedrockClaude",
     "Completion",
     "CompletionChunk",
     "CompletionOptions",

@@ -1,0 +1,587 @@
+"""``ChatBedrockClaude``: Claude on AWS Bedrock as a LangChain chat model, with tools.
+
+```python
+from langchain.agents import create_agent
+from langchain_bedrock_claude import ChatBedrockClaude
+
+model = ChatBedrockClaude(model="us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+agent = create_agent(model, tools=[get_weather])
+```
+
+The same client as :class:`BedrockClaude` (request building, routing, the model rules, retries,
+typed errors, usage, the non-blocking async machinery), speaking InvokeModel and
+InvokeModelWithResponseStream with the Messages body.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import aclosing
+from operator import itemgetter
+from typing import Any, Literal, cast
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import tool_call, tool_call_chunk
+from langchain_core.output_parsers import (
+    JsonOutputKeyToolsParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import BaseModel
+
+from ._errors import InvalidParameterError
+from ._formats.chat import (
+    BlockPiece,
+    ChatInput,
+    ChatWire,
+    format_messages,
+    is_forced,
+    to_tool,
+    to_tool_choice,
+)
+from ._lc_base import BedrockClaudeFields
+from ._models import Completion, CompletionChunk, Usage
+from ._params import (
+    MAX_CACHE_POINTS,
+    OPTION_NAMES,
+    InvocationOptions,
+    check_options,
+    check_params,
+    reject_unknown,
+)
+from ._request import PreparedRequest, prepare
+
+__all__ = ["ChatBedrockClaude"]
+
+_CALL_OPTIONS = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "system",
+    "model",
+    "model_kwargs",
+    "tools",
+    "tool_choice",
+    "output_config",
+    *OPTION_NAMES,
+)
+_PASSED_THROUGH = frozenset({"stream"})
+"""Keys LangChain itself passes down to ``_stream`` (``stream=True``): not request options."""
+_CONVERSATION = "(the chat messages)"
+"""The stand-in prompt the shared checks see: the chat wire sends the messages instead."""
+_PROVIDER = "bedrock"
+"""``response_metadata["model_provider"]``: LangChain's translator of Bedrock InvokeModel's
+Anthropic content blocks into its standard blocks (``content_blocks``, ``output_version="v1"``)."""
+
+StructuredMethod = Literal["function_calling", "json_schema", "json_mode"]
+
+
+def usage_metadata(usage: Usage) -> UsageMetadata:
+    """Bedrock's token counts as LangChain reports them.
+
+    LangChain's ``input_tokens`` is every prompt token, of which ``input_token_details`` says
+    how many were read from or written to the prompt cache; Bedrock's ``input_tokens`` counts
+    only those billed at the normal rate.
+    """
+    details = InputTokenDetails(
+        cache_read=usage.cache_read_input_tokens, cache_creation=usage.cache_write_input_tokens
+    )
+    prompt = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_write_input_tokens
+    # Bedrock reports no separate count of thinking tokens for Claude: no output details.
+    metadata = {
+        "input_tokens": prompt,
+        "output_tokens": usage.output_tokens,
+        "total_tokens": prompt + usage.output_tokens,
+        "input_token_details": details,
+    }
+    return cast("UsageMetadata", metadata)
+
+
+def _response_metadata(completion: Completion | CompletionChunk) -> dict[str, Any]:
+    metadata = {key: value for key, value in (completion.metadata or {}).items()}
+    metadata.pop("content", None)
+    return {
+        **metadata,
+        "stop_reason": completion.stop_reason,
+        "stop_sequence": completion.stop_sequence,
+        "model": completion.model,
+        "model_id": completion.model_id,
+        "model_name": completion.model_id,
+        "request_id": completion.request_id,
+        "usage": (completion.usage or Usage()).to_dict(),
+        "model_provider": _PROVIDER,
+    }
+
+
+def _clean(block: Mapping[str, Any]) -> dict[str, Any]:
+    # Bedrock sends "citations": null on plain text blocks; it is not content.
+    return {key: value for key, value in block.items() if value is not None}
+
+
+def message_from(completion: Completion) -> AIMessage:
+    """A finished response -> an :class:`AIMessage` with its tool calls, usage and metadata."""
+    blocks = [_clean(block) for block in completion.metadata.get("content") or ()]
+    calls = [
+        tool_call(name=block["name"], args=block.get("input") or {}, id=block["id"])
+        for block in blocks
+        if block.get("type") == "tool_use"
+    ]
+    content: str | list[str | dict[str, Any]]
+    if not blocks:
+        content = ""
+    elif len(blocks) == 1 and blocks[0].keys() == {"type", "text"}:
+        content = blocks[0]["text"]
+    else:
+        content = list(blocks)
+    return AIMessage(
+        content=content,
+        tool_calls=calls,
+        usage_metadata=usage_metadata(completion.usage),
+        response_metadata=_response_metadata(completion),
+        id=completion.metadata.get("id"),
+    )
+
+
+def chunk_from(piece: CompletionChunk, *, blocks: bool) -> AIMessageChunk:
+    """One stream piece -> an :class:`AIMessageChunk` (``blocks``: content as indexed blocks)."""
+    if piece.is_final:
+        return AIMessageChunk(
+            content=[] if blocks else "",
+            usage_metadata=usage_metadata(piece.usage or Usage()),
+            response_metadata=_response_metadata(piece),
+            chunk_position="last",
+        )
+    index = piece.index if isinstance(piece, BlockPiece) else 0
+    meta = {"model_provider": _PROVIDER}
+    if isinstance(piece, BlockPiece) and piece.block is not None:
+        block = dict(piece.block)
+        if block.get("type") == "tool_use":
+            arguments = block.get("input")
+            return AIMessageChunk(
+                content=[{**block, "index": index}],
+                tool_call_chunks=[
+                    tool_call_chunk(
+                        name=block.get("name"),
+                        id=block.get("id"),
+                        args=json.dumps(arguments) if arguments else "",
+                        index=index,
+                    )
+                ],
+                response_metadata=meta,
+            )
+        return AIMessageChunk(content=[{**block, "index": index}], response_metadata=meta)
+    if isinstance(piece, BlockPiece) and piece.delta is not None:
+        delta = piece.delta
+        kind = delta.get("type")
+        if kind == "input_json_delta":
+            partial = delta.get("partial_json", "")
+            return AIMessageChunk(
+                content=[{"type": "input_json_delta", "partial_json": partial, "index": index}],
+                tool_call_chunks=[tool_call_chunk(args=partial, index=index)],
+                response_metadata=meta,
+            )
+        if kind == "signature_delta":
+            content = {"type": "thinking", "signature": delta.get("signature"), "index": index}
+        elif kind == "citations_delta":
+            content = {"type": "text", "citations": [delta.get("citation")], "index": index}
+        else:  # a delta this version does not know: handed on as it came
+            content = {**delta, "index": index}
+        return AIMessageChunk(content=[content], response_metadata=meta)
+    if piece.thinking:
+        return AIMessageChunk(
+            content=[{"type": "thinking", "thinking": piece.thinking, "index": index}],
+            response_metadata=meta,
+        )
+    if blocks:
+        return AIMessageChunk(
+            content=[{"type": "text", "text": piece.completion, "index": index}],
+            response_metadata=meta,
+        )
+    return AIMessageChunk(content=piece.completion, response_metadata=meta)
+
+
+def _cache_points(chat: ChatInput, tools: Sequence[Mapping[str, Any]]) -> int:
+    blocks: list[Any] = [*chat.system, *tools]
+    for turn in chat.messages:
+        for block in turn["content"]:
+            blocks.append(block)
+            if block.get("type") == "tool_result" and isinstance(block.get("content"), list):
+                blocks.extend(block["content"])
+    return sum(1 for block in blocks if isinstance(block, Mapping) and "cache_control" in block)
+
+
+def _strict_objects(schema: Any) -> Any:
+    """``schema`` with ``additionalProperties: false`` on every object.
+
+    Native JSON output requires it (Anthropic's structured outputs guide).
+    """
+    if isinstance(schema, dict):
+        fixed = {key: _strict_objects(value) for key, value in schema.items()}
+        if fixed.get("type") == "object" and "additionalProperties" not in fixed:
+            fixed["additionalProperties"] = False
+        return fixed
+    if isinstance(schema, list):
+        return [_strict_objects(item) for item in schema]
+    return schema
+
+
+class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
+    """Anthropic's Claude on AWS Bedrock, as a LangChain chat model.
+
+    System, human, AI and tool messages with text, images, PDF and text documents, prompt
+    caching (``cache_control`` on blocks) and thinking blocks; tools (``bind_tools``,
+    ``tool_choice``, parallel calls, streamed ``tool_call_chunks``); ``with_structured_output``
+    through a tool or Bedrock's native JSON-schema output; ``usage_metadata`` with cache
+    details. Streams token by token to every listener (callbacks, ``astream_events``,
+    LangGraph's ``stream_mode="messages"``), and async without blocking the event loop.
+
+    What Bedrock cannot take is refused with :class:`InvalidParameterError` before any
+    request: nothing a message holds is dropped.
+    """
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # Fail at construction, not at the first call, for a bad id or value (see BedrockClaude).
+        self._check()
+
+    def _check(self) -> None:
+        self._params(None, {}, None)
+        self._settings()
+
+    # TEMPORARY until the shared option declaration lands: the options are per call only.
+    def _options(self, overrides: Mapping[str, Any]) -> InvocationOptions:
+        return check_options(
+            **{name: overrides[name] for name in OPTION_NAMES if name in overrides}
+        )
+
+    # --- LangChain identity -------------------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "bedrock-claude-chat"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        params = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "stop": self.stop,
+            "system": self.system,
+            "region_name": self.region_name,
+            "model_kwargs": self.model_kwargs,
+        }
+        return {name: value for name, value in params.items() if value is not None}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="amazon_bedrock",
+            ls_model_name=kwargs.get("model", self.model),
+            ls_model_type="chat",
+            ls_max_tokens=kwargs.get("max_tokens", self.max_tokens),
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        stops = self._stops(stop)
+        if stops:
+            params["ls_stop"] = stops
+        return params
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """``dumps(model)`` works, with secrets replaced by their environment variable names."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The module path, as it appears in serialized ids."""
+        return ["langchain_bedrock_claude", "chat_models"]
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def _params(
+        self, chat: ChatInput | None, options: Mapping[str, Any], stop: list[str] | None
+    ) -> Any:
+        extra = {**self.model_kwargs, **(options.get("model_kwargs") or {})}
+        system = " ".join(block["text"] for block in chat.system) if chat else self.system
+        params = check_params(
+            model=options.get("model", self.model),
+            prompt=_CONVERSATION,
+            max_tokens=options.get("max_tokens", self.max_tokens),
+            stop_sequences=self._stops(stop),
+            temperature=options.get("temperature", self.temperature),
+            top_p=options.get("top_p", self.top_p),
+            top_k=options.get("top_k", self.top_k),
+            system=system or None,
+            api="messages",
+            extra_body=extra,
+            options=self._options(options),
+            max_tokens_name="max_tokens",
+        )
+        return params
+
+    def _request(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: list[str] | None,
+        options: Mapping[str, Any],
+        *,
+        stream: bool = False,
+    ) -> tuple[PreparedRequest, bool]:
+        """The request for ``messages``, and whether its content streams as blocks."""
+        options = {key: value for key, value in options.items() if key not in _PASSED_THROUGH}
+        reject_unknown(
+            {key: value for key, value in options.items() if key not in _CALL_OPTIONS},
+            _CALL_OPTIONS,
+        )
+        chat = format_messages(messages, options.get("system", self.system))
+        params = self._params(chat, options, stop)
+        tools = [to_tool(tool) for tool in options.get("tools") or ()]
+        choice = to_tool_choice(options.get("tool_choice"), [tool["name"] for tool in tools])
+        if choice is not None and not tools and choice["type"] != "none":
+            raise InvalidParameterError(
+                f"tool_choice {choice!r} needs tools; bind them with bind_tools(...)."
+            )
+        thinking = params.options.thinking_budget_tokens is not None
+        if thinking and is_forced(choice):
+            raise InvalidParameterError(
+                "extended thinking works with tool_choice 'auto' or 'none' only (Anthropic's "
+                f"extended thinking guide); got {choice!r}. Remove 'thinking_budget_tokens' "
+                "or let the model choose."
+            )
+        points = _cache_points(chat, tools) + int(params.options.cache_system)
+        if points > MAX_CACHE_POINTS:
+            raise InvalidParameterError(
+                f"at most {MAX_CACHE_POINTS} cache points per request (got {points} blocks "
+                "with 'cache_control'"
+                + (" and cache_system" if params.options.cache_system else "")
+                + ")."
+            )
+        fields: dict[str, Any] = {}
+        if tools:
+            fields["tools"] = tools
+        if choice is not None:
+            fields["tool_choice"] = choice
+        if options.get("output_config") is not None:
+            fields["output_config"] = options["output_config"]
+        wire = ChatWire(
+            system=chat.system_field(cache=params.options.cache_system),
+            messages=chat.messages,
+            fields=fields,
+        )
+        return prepare(params, stream=stream, wire=wire), bool(tools) or thinking
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool] | None = None,
+    ) -> int:
+        """Count the input tokens of ``messages`` (and ``tools``) with Bedrock's CountTokens.
+
+        Raises:
+            InvalidParameterError: the model does not support CountTokens (before any request).
+        """
+        options = {"tools": list(tools)} if tools else {}
+        request, _ = self._request(messages, None, options)
+        return self._sync_client._count(request)
+
+    # --- calls ----------------------------------------------------------------------------------
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        request, _ = self._request(messages, stop, kwargs)
+        return _result(self._sync_client._invoke(request))
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        request, _ = self._request(messages, stop, kwargs)
+        return _result(await self._async_client._invoke(request))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        request, blocks = self._request(messages, stop, kwargs, stream=True)
+        stream = self._sync_client._open_stream(request)
+        with stream:
+            for piece in stream:
+                chunk = ChatGenerationChunk(message=chunk_from(piece, blocks=blocks))
+                if run_manager is not None:  # langchain-core before 1.0 passes it
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        request, blocks = self._request(messages, stop, kwargs, stream=True)
+        stream = await self._async_client._open_stream(request)
+        async with stream, aclosing(stream.__aiter__()) as pieces:
+            async for piece in pieces:
+                chunk = ChatGenerationChunk(message=chunk_from(piece, blocks=blocks))
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+
+    # --- tools and structured output -----------------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer ``tools`` to the model on every call of the returned runnable.
+
+        Args:
+            tools: LangChain tools, pydantic models, TypedDicts, functions, JSON schemas or
+                Claude tool dicts.
+            tool_choice: ``"auto"`` (default), ``"any"`` / ``"required"`` / ``True`` (some
+                tool), ``"none"``, or a tool's name (that tool).
+            parallel_tool_calls: ``False`` to get at most one tool call per turn.
+            strict: Make the model's tool inputs match each schema exactly (models with
+                Bedrock's structured outputs).
+            **kwargs: Other call options, bound too.
+
+        Raises:
+            InvalidParameterError: a tool Bedrock does not take, or a ``tool_choice`` naming no
+                bound tool.
+        """
+        formatted = [to_tool(tool) for tool in tools]
+        if strict is not None:
+            formatted = [{**tool, "strict": strict} for tool in formatted]
+        choice = to_tool_choice(
+            tool_choice, [tool["name"] for tool in formatted], parallel=parallel_tool_calls
+        )
+        return self.bind(tools=formatted, tool_choice=choice, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        include_raw: bool = False,
+        method: StructuredMethod = "function_calling",
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """A runnable answering with an instance of ``schema`` (a dict for a JSON schema).
+
+        Args:
+            schema: A pydantic model, TypedDict, JSON schema or tool schema.
+            include_raw: Answer ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``.
+            method: ``"function_calling"`` (a forced tool call, the default) or
+                ``"json_schema"`` (Bedrock's native structured output: the answer's text is
+                the JSON).
+            **kwargs: Other call options, bound too.
+
+        Raises:
+            InvalidParameterError: a method the model does not support.
+        """
+        pydantic_schema = isinstance(schema, type) and is_basemodel_subclass(schema)
+        parser: Runnable[Any, Any]
+        if method == "function_calling":
+            tool = to_tool(schema)
+            if self.thinking_budget_tokens_set(kwargs):
+                raise InvalidParameterError(
+                    "with_structured_output(method='function_calling') forces a tool call, "
+                    "which extended thinking does not allow; use method='json_schema' or "
+                    "remove 'thinking_budget_tokens'."
+                )
+            model = self.bind_tools(
+                [schema],
+                tool_choice=tool["name"],
+                ls_structured_output_format={
+                    "kwargs": {"method": method},
+                    "schema": convert_to_openai_tool(schema),
+                },
+                **kwargs,
+            )
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                if pydantic_schema
+                else JsonOutputKeyToolsParser(key_name=tool["name"], first_tool_only=True)
+            )
+        elif method == "json_schema":
+            json_schema = _strict_objects(convert_to_json_schema(schema))
+            model = self.bind(
+                output_config={"format": {"type": "json_schema", "schema": json_schema}},
+                ls_structured_output_format={"kwargs": {"method": method}, "schema": json_schema},
+                **kwargs,
+            )
+            parser = (
+                PydanticOutputParser(pydantic_object=schema)
+                if pydantic_schema
+                else JsonOutputParser()
+            )
+        else:
+            raise InvalidParameterError(
+                f"Claude on Bedrock has no {method!r} structured output; use "
+                "method='function_calling' or method='json_schema'."
+            )
+        if not include_raw:
+            return model | parser
+        parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        fallback = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=model) | parsed.with_fallbacks(
+            [fallback], exception_key="parsing_error"
+        )
+
+    def thinking_budget_tokens_set(self, options: Mapping[str, Any]) -> bool:
+        """Whether calls with ``options`` enable extended thinking."""
+        return (
+            options.get("thinking_budget_tokens", getattr(self, "thinking_budget_tokens", None))
+            is not None
+        )
+
+
+def _result(completion: Completion) -> ChatResult:
+    message = message_from(completion)
+    # Usage and ids are on the message (usage_metadata, response_metadata), as when streaming.
+    return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _remember_signatures() -> None:
+    # langchain-core looks up whether _generate takes a run_manager with inspect.signature on
+    # every call; inspect returns __signature__ when set (see llms.py).
+    for name in ("_generate", "_agenerate"):
+        method = getattr(ChatBedrockClaude, name)
+        method.__signature__ = inspect.signature(method)
+
+
+_remember_signatures()
