@@ -94,11 +94,6 @@ class BedrockClaudeFields(BaseModel):
     auto_inference_profile: bool = False
     """When Bedrock says a model needs an inference profile, retry once with it."""
 
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Secret fields and the environment variables they are read from."""
-        return dict(SECRET_ENVIRONMENT)
-
     def _settings(self) -> ClientSettings:
         # Keys found only in the environment defer to an explicit profile.
         use_keys = self.credentials_profile_name is None or "aws_access_key_id" in (

@@ -51,7 +51,7 @@ from ._formats.chat import (
     to_tool,
     to_tool_choice,
 )
-from ._lc_base import BedrockClaudeFields
+from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._models import Completion, CompletionChunk, Usage
 from ._params import (
     MAX_CACHE_POINTS,
@@ -272,6 +272,11 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
     @property
     def _llm_type(self) -> str:
         return "bedrock-claude-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Secret fields and the environment variables they are read from."""
+        return dict(SECRET_ENVIRONMENT)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -496,6 +501,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
         *,
         include_raw: bool = False,
         method: StructuredMethod = "function_calling",
+        strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
         """A runnable answering with an instance of ``schema`` (a dict for a JSON schema).
@@ -505,7 +511,9 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
             include_raw: Answer ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``.
             method: ``"function_calling"`` (a forced tool call, the default) or
                 ``"json_schema"`` (Bedrock's native structured output: the answer's text is
-                the JSON).
+                the JSON). Claude has no JSON mode: ``"json_mode"`` is refused.
+            strict: With ``"function_calling"``, make the tool input match the schema
+                exactly (Bedrock's strict tool use); native JSON output is always strict.
             **kwargs: Other call options, bound too.
 
         Raises:
@@ -524,6 +532,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
             model = self.bind_tools(
                 [schema],
                 tool_choice=tool["name"],
+                strict=strict,
                 ls_structured_output_format={
                     "kwargs": {"method": method},
                     "schema": convert_to_openai_tool(schema),

@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,8 @@ CLIENT_TOOL_TYPES = (
 lists them: ``tools.0: Input tag 'web_search_20250305' found using 'type' does not match any
 of the expected tags``, recorded by pydantic-ai); server tools such as web search are refused."""
 
+_VERSIONED_TOOL = re.compile(r"_\d{8}$")
+"""The ``type`` of an Anthropic-defined tool ends in its version date."""
 _ROLES = {"human": "user", "user": "user", "ai": "assistant", "assistant": "assistant"}
 _TEXT_KEYS = ("cache_control", "citations")
 _DOCUMENT_KEYS = ("cache_control", "citations", "title", "context")
@@ -612,7 +615,7 @@ def to_tool(tool: Any) -> dict[str, Any]:
         kind = tool.get("type")
         if kind in CLIENT_TOOL_TYPES:
             return dict(tool)
-        if isinstance(kind, str) and kind not in ("custom", "function"):
+        if isinstance(kind, str) and _VERSIONED_TOOL.search(kind):  # e.g. web_search_20250305
             raise InvalidParameterError(
                 f"Bedrock does not take {kind!r} tools; it takes custom tools and the client "
                 f"tools {', '.join(CLIENT_TOOL_TYPES)}."
