@@ -25,12 +25,14 @@ from langchain_core.language_models import LLM, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.runnables import RunnableConfig
+from langchain_core.prompt_values import ChatPromptValue, PromptValue
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr
 
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
 from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
 from ._constructor import constructor_arguments
+from ._formats.chat import reject_non_text
 from ._model_rules import DEFAULT_MODEL
 from ._models import Completion, CompletionChunk, Usage
 from ._option_fields import BedrockOptionFields
@@ -420,6 +422,12 @@ class BedrockClaude(LLM, BedrockOptionFields):
         if self.client is not None:
             memo[id(self.client)] = self.client  # a boto3 client is shared, never copied
         return super().__deepcopy__(memo)
+
+    def _convert_input(self, model_input: LanguageModelInput) -> PromptValue:
+        prompt = super()._convert_input(model_input)
+        if isinstance(prompt, ChatPromptValue):  # refuse what text would drop (images, tools)
+            reject_non_text(prompt.messages)
+        return prompt
 
     def get_num_tokens(self, text: str) -> int:
         """Count ``text``'s tokens with Bedrock's CountTokens operation (no local guesswork).

@@ -764,3 +764,33 @@ class StreamParser(MessagesStreamParser):
                 return None  # an empty start: the deltas carry everything
             return BlockPiece("", index=int(event.get("index", 0)), block=block)
         return super().feed(event)
+
+
+def reject_non_text(messages: Sequence[BaseMessage]) -> None:
+    """Refuse messages a text prompt cannot carry: images, documents, tool calls and results.
+
+    For :class:`BedrockClaude`, which sends a chat prompt as text: rather than drop what the
+    text cannot hold, it says to use :class:`ChatBedrockClaude`.
+
+    Raises:
+        InvalidParameterError: naming the first such message and what it holds.
+    """
+    for index, message in enumerate(messages):
+        found = None
+        if isinstance(message, ToolMessage):
+            found = "a tool result"
+        elif isinstance(message, AIMessage) and message.tool_calls:
+            found = "tool calls"
+        elif not isinstance(message.content, str):
+            kinds = [
+                block.get("type")
+                for block in message.content
+                if isinstance(block, Mapping) and block.get("type") != "text"
+            ]
+            found = f"a {kinds[0]!r} block" if kinds else None
+        if found is not None:
+            raise InvalidParameterError(
+                f"message {index} ({type(message).__name__}) holds {found}, which BedrockClaude "
+                "cannot send: it sends a prompt as text. Use ChatBedrockClaude (a chat model "
+                "with images, documents and tools) instead."
+            )
