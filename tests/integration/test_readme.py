@@ -5,14 +5,17 @@ points them at the emulator, with dummy credentials and region, so they need no 
 An HTML comment line right before a block can say:
 
 * ``<!-- not-tested -->``: the block only makes sense on real AWS (keep these rare);
-* ``<!-- emulator-replies: ["...", ...] -->``: what the emulated model answers, in order;
+* ``<!-- emulator-replies: ["...", ...] -->``: what the emulated model answers, in order (a
+  list of strings: the exact tokens; ``{"text": ..., "tool_calls": [{"name": ..., "input":
+  ...}]}``: tool calls);
 * ``<!-- emulator-guardrails: [{"identifier": ..., ...}] -->``: guardrails the emulator knows.
 * ``<!-- emulator-s3-buckets: ["my-bucket"] -->``: batch jobs: moto's S3 with these buckets,
   boto3's ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL_BEDROCK`` pointed at it and at the
   emulator, whose jobs run to their end at once (the examples poll as slowly as real jobs need).
 
 Functions named ``test_*`` that a block defines are called too, with the ``bedrock_emulator``
-fixture when they ask for it, as pytest would.
+fixture when they ask for it, as pytest would. Blocks run in a scratch directory holding the
+files they read (``chart.png``, ``report.pdf``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from typing import Any
 import pytest
 
 from langchain_bedrock_claude import cli
-from langchain_bedrock_claude.testing import BedrockEmulator
+from langchain_bedrock_claude.testing import BedrockEmulator, Reply, ToolCall
+
+from .test_chat_standard import pdf_bytes, png_bytes
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 _FENCE = re.compile(r"^```(\w*)\s*$")
@@ -82,19 +87,30 @@ PYTHON = [example for example in EXAMPLES if example.language == "python"]
 
 @pytest.fixture
 def aws_pointed_at(
-    bedrock_emulator: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+    bedrock_emulator: BedrockEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> BedrockEmulator:
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", bedrock_emulator.endpoint_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chart.png").write_bytes(png_bytes())
+    (tmp_path / "report.pdf").write_bytes(pdf_bytes())
     return bedrock_emulator
+
+
+def scripted(reply: Any) -> Any:
+    """A reply of the ``emulator-replies`` directive, as the emulator takes it."""
+    if isinstance(reply, dict):
+        calls = [ToolCall(call["name"], call.get("input")) for call in reply.get("tool_calls", ())]
+        return Reply(text=reply.get("text"), tool_calls=calls)
+    return reply
 
 
 def run_example(example: Example, emu: BedrockEmulator) -> dict[str, Any]:
     """Run the block as a script; then call the ``test_*`` functions it defines."""
     for reply in json.loads(example.directives.get("emulator-replies", "[]")):
-        emu.reply(reply)
+        emu.reply(scripted(reply))
     for guardrail in json.loads(example.directives.get("emulator-guardrails", "[]")):
         emu.add_guardrail(**guardrail)
     namespace: dict[str, Any] = {"__name__": "__readme__"}
@@ -164,6 +180,37 @@ def test_the_agent_example_stops_at_observation(
     prompt = second.json["messages"][-1]["content"]
     assert "Observation: It is sunny in Paris." in prompt
     assert "the model must not write this" not in prompt
+
+
+def chat_example(needle: str) -> Example:
+    [example] = [e for e in PYTHON if "ChatBedrockClaude" in e.code and needle in e.code]
+    return example
+
+
+def test_the_chat_agent_example_takes_two_tool_calls(
+    aws_pointed_at: BedrockEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_example(chat_example("create_agent"), aws_pointed_at)
+    assert capsys.readouterr().out.strip() == "It is 64.4 F and sunny in Paris."
+    last = aws_pointed_at.requests[-1].json["messages"]
+    results = [b for turn in last for b in turn["content"] if b.get("type") == "tool_result"]
+    assert [result["content"] for result in results] == ["18 C and sunny in Paris", "64.4 F"]
+
+
+def test_the_chat_media_example_sends_the_image_and_the_pdf(
+    aws_pointed_at: BedrockEmulator,
+) -> None:
+    run_example(chat_example("report.pdf"), aws_pointed_at)
+    content = aws_pointed_at.requests[-1].json["messages"][0]["content"]
+    assert [block["type"] for block in content] == ["text", "image", "document"]
+
+
+def test_the_langgraph_example_streams_tokens(
+    aws_pointed_at: BedrockEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_example(chat_example("stream_mode"), aws_pointed_at)
+    assert capsys.readouterr().out.strip() == "Paris is the capital of France."
+    assert aws_pointed_at.requests[-1].stream
 
 
 def test_the_parser_reads_directives_and_unclosed_blocks() -> None:
