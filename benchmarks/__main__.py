@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from . import _contenders, batch, concurrency, imports, jobs, memory, overhead, streaming
+from . import _contenders, batch, chat, concurrency, imports, jobs, memory, overhead, streaming
 from ._harness import Report, Settings, load_average, machine_info
 from ._server import EmulatorProcess
 
@@ -26,6 +26,7 @@ GROUPS: dict[str, tuple[Callable[[str, Settings, Report], None], str]] = {
     "stream": (streaming.run, "sync streaming: 2,000 tokens and time to first piece"),
     "async": (concurrency.run, "256 concurrent astreams with default settings, event-loop ticker"),
     "batch": (batch.run, "every batch path, 16 and 256 prompts at 0.2 s a call, vs langchain-aws"),
+    "chat": (chat.run, "ChatBedrockClaude: short call and 2,000-token stream, vs langchain-aws"),
     "memory": (memory.run, "RSS growth over many calls; one stream's memory vs length"),
     "import": (imports.run, "import time and what the package imports"),
     "jobs": (jobs.run, "a 100,000-record batch inference job end to end; RSS, time per record"),
