@@ -56,6 +56,7 @@ from ._models import Completion, CompletionChunk, Usage
 from ._params import (
     MAX_CACHE_POINTS,
     OPTION_NAMES,
+    CompletionParams,
     InvocationOptions,
     check_options,
     check_params,
@@ -321,7 +322,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
 
     def _params(
         self, chat: ChatInput | None, options: Mapping[str, Any], stop: list[str] | None
-    ) -> Any:
+    ) -> CompletionParams:
         extra = {**self.model_kwargs, **(options.get("model_kwargs") or {})}
         system = " ".join(block["text"] for block in chat.system) if chat else self.system
         params = check_params(
@@ -522,7 +523,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
         parser: Runnable[Any, Any]
         if method == "function_calling":
             tool = to_tool(schema)
-            if self.thinking_budget_tokens_set(kwargs):
+            if self._thinks(kwargs):
                 raise InvalidParameterError(
                     "with_structured_output(method='function_calling') forces a tool call, "
                     "which extended thinking does not allow; use method='json_schema' or "
@@ -570,7 +571,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
             [fallback], exception_key="parsing_error"
         )
 
-    def thinking_budget_tokens_set(self, options: Mapping[str, Any]) -> bool:
+    def _thinks(self, options: Mapping[str, Any]) -> bool:
         """Whether calls with ``options`` enable extended thinking."""
         return (
             options.get("thinking_budget_tokens", getattr(self, "thinking_budget_tokens", None))

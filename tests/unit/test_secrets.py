@@ -3,18 +3,18 @@ import logging
 import pytest
 from langchain_core.load import dumps
 
-from langchain_bedrock_claude import AnthropicBedrock, BedrockClaude
+from langchain_bedrock_claude import AnthropicBedrock, BedrockClaude, ChatBedrockClaude
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
 TOKEN = "FQoGZXIvYXdzEXAMPLESESSIONTOKEN"
 KEY_ID = "AKIDEXAMPLE123"
 
 
-@pytest.fixture
-def llm(monkeypatch):
+@pytest.fixture(params=[BedrockClaude, ChatBedrockClaude])
+def llm(monkeypatch, request):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    return BedrockClaude(
+    return request.param(
         aws_access_key_id=KEY_ID,
         aws_secret_access_key=SECRET,
         aws_session_token=TOKEN,
@@ -28,13 +28,15 @@ def test_llm_repr_str_and_dumps_hide_secrets(llm):
         assert TOKEN not in text
     serialized = dumps(llm)
     assert "AWS_SECRET_ACCESS_KEY" in serialized
-    assert '"langchain_bedrock_claude", "llms", "BedrockClaude"' in serialized
+    module = "llms" if isinstance(llm, BedrockClaude) else "chat_models"
+    assert f'"langchain_bedrock_claude", "{module}", "{type(llm).__name__}"' in serialized
 
 
-def test_secrets_are_read_from_the_environment(monkeypatch):
+@pytest.mark.parametrize("kind", [BedrockClaude, ChatBedrockClaude])
+def test_secrets_are_read_from_the_environment(monkeypatch, kind):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    llm = BedrockClaude()
+    llm = kind()
     assert llm.aws_secret_access_key is not None
     assert llm.aws_secret_access_key.get_secret_value() == SECRET
     assert SECRET not in repr(llm)

@@ -1,0 +1,65 @@
+"""ChatBedrockClaude without a server: construction checks, serialization, the two classes' fields."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.load import dumpd, load
+
+from langchain_bedrock_claude import BedrockClaude, ChatBedrockClaude, InvalidParameterError
+
+
+@pytest.mark.filterwarnings("ignore:The function `load` is in beta")
+def test_dumpd_round_trips_with_the_public_module_path(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-from-env")
+    model = ChatBedrockClaude(
+        model="us.anthropic.claude-haiku-4-5-20251001-v1:0", region="eu-west-1", max_tokens=99
+    )
+    serialized = dumpd(model)
+    assert serialized["id"] == ["langchain_bedrock_claude", "chat_models", "ChatBedrockClaude"]
+    loaded = load(
+        serialized,
+        valid_namespaces=["langchain_bedrock_claude"],
+        allowed_objects=[ChatBedrockClaude],
+        secrets_from_env=True,
+    )
+    assert isinstance(loaded, ChatBedrockClaude)
+    assert (loaded.model, loaded.region_name, loaded.max_tokens) == (model.model, "eu-west-1", 99)
+    assert loaded.aws_secret_access_key.get_secret_value() == "secret-from-env"
+
+
+def test_same_field_names_and_aliases_as_bedrock_claude():
+    shared = {
+        name: (field.alias, field.default)
+        for name, field in BedrockClaude.model_fields.items()
+        if name not in ("api", "cache", "verbose", "callbacks", "tags", "metadata")
+    }
+    chat = ChatBedrockClaude.model_fields
+    missing = sorted(set(shared) - set(chat))
+    assert not missing
+    for name, (alias, default) in shared.items():
+        assert (chat[name].alias, chat[name].default) == (alias, default), name
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "max_tokens": 9000}, "max_tokens"),
+        ({"temperature": 3}, "temperature"),
+        ({"top_k": 501}, "top_k"),
+        ({"model": "mistral.mistral-large"}, "model"),
+    ],
+)
+def test_bad_fields_fail_at_construction(fields, says):
+    with pytest.raises(InvalidParameterError, match=says):
+        ChatBedrockClaude(region="us-east-1", **fields)
+
+
+def test_ls_params_name_the_provider_model_and_type():
+    model = ChatBedrockClaude(region="us-east-1", temperature=0.5, stop=["\n\nHuman:"])
+    params = model._get_ls_params()
+    assert params["ls_provider"] == "amazon_bedrock"
+    assert params["ls_model_type"] == "chat"
+    assert params["ls_model_name"] == model.model
+    assert params["ls_temperature"] == 0.5
+    assert params["ls_stop"] == ["\n\nHuman:"]
