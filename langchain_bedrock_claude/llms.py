@@ -32,7 +32,6 @@ from pydantic import ConfigDict, Field, SecretStr
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
 from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
 from ._constructor import constructor_arguments
-from ._formats.chat import reject_non_text
 from ._model_rules import DEFAULT_MODEL
 from ._models import Completion, CompletionChunk, Usage
 from ._option_fields import BedrockOptionFields
@@ -426,6 +425,9 @@ class BedrockClaude(LLM, BedrockOptionFields):
     def _convert_input(self, model_input: LanguageModelInput) -> PromptValue:
         prompt = super()._convert_input(model_input)
         if isinstance(prompt, ChatPromptValue):  # refuse what text would drop (images, tools)
+            # Here, not at the top: the chat conversion is not needed to import BedrockClaude.
+            from ._formats.chat import reject_non_text
+
             reject_non_text(prompt.messages)
         return prompt
 

@@ -519,7 +519,7 @@ def format_messages(messages: Sequence[BaseMessage], system: str | None = None) 
                     "Claude on Bedrock takes system messages only at the start of the "
                     "conversation; move it first, or send it as a HumanMessage.",
                 )
-            system_blocks += _content(where, _text_content(message), role="system")
+            system_blocks += _content(where, _text_content(where, message), role="system")
             continue
         if role == "tool":
             blocks = [_tool_result(where, message)]  # type: ignore[arg-type]
@@ -538,11 +538,18 @@ def format_messages(messages: Sequence[BaseMessage], system: str | None = None) 
                 if (block := _user_block(f"{where}, block {position}", item)) is not None
             ]
         if not blocks:
+            if role == "assistant" and index == len(messages) - 1:
+                continue  # an empty last assistant turn asks for nothing: no prefill
             raise _problem(where, "the message has no content (Bedrock refuses empty turns).")
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": role, "content": blocks})
+    for turn in turns:
+        if turn["role"] == "user":
+            # Claude takes a turn's tool results before its other content (Anthropic's tool
+            # use guide: "tool_result blocks must come FIRST"); the order is otherwise kept.
+            turn["content"].sort(key=lambda block: block.get("type") != "tool_result")
     _check_tool_pairs(turns)
     return ChatInput(
         system=system_blocks,
@@ -552,15 +559,16 @@ def format_messages(messages: Sequence[BaseMessage], system: str | None = None) 
     )
 
 
-def _text_content(message: BaseMessage) -> str | list[Any]:
+def _text_content(where: str, message: BaseMessage) -> str | list[Any]:
     content = message.content
     if isinstance(content, str):
         return content
     for block in content:
         if isinstance(block, Mapping) and block.get("type") != "text":
-            raise InvalidParameterError(
+            raise _problem(
+                where,
                 f"a system message holds text blocks only (got a {block.get('type')!r} block); "
-                "put images and documents in a HumanMessage."
+                "put images and documents in a HumanMessage.",
             )
     return content
 

@@ -424,3 +424,27 @@ def test_bedrock_claude_given_an_image_names_the_chat_model(emu):
         )
     assert emu.requests == []
     assert llm.invoke([SystemMessage("Be brief."), HumanMessage("Hi")])  # text still works
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+def test_v1_output_reasoning_goes_back_with_its_signature(chat, emu, mode):
+    model = chat(max_tokens=4096, output_version="v1")
+    question = HumanMessage("What is 27 * 453?")
+    first = run(model.bind(thinking_budget_tokens=1024), mode, [question])
+    [reasoning] = [block for block in first.content if block["type"] == "reasoning"]
+    assert reasoning["extras"]["signature"]
+
+    model.invoke([question, first, HumanMessage("And times 2?")], thinking_budget_tokens=1024)
+
+    assert sent(emu)["messages"][1]["content"][0] == {
+        "type": "thinking",
+        "thinking": reasoning["reasoning"],
+        "signature": reasoning["extras"]["signature"],
+    }
+
+
+def test_cache_system_marks_the_system_prompt_for_caching(chat, emu):
+    chat().invoke([SystemMessage("You are terse."), HumanMessage("Hi")], cache_system=True)
+    assert sent(emu)["system"] == [
+        {"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}
+    ]

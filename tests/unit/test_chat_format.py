@@ -667,3 +667,21 @@ def test_streamed_thinking_keeps_its_signature():
 
 def test_text_only_streams_as_a_string():
     assert merged(TOOL_STREAM[:4], blocks=False).content == "Checking."
+
+
+def test_tool_results_come_first_in_their_turn():
+    messages = body(
+        HumanMessage("x"),
+        AIMessage("", tool_calls=[CALL]),
+        HumanMessage("Also, hurry."),
+        ToolMessage("18 C", tool_call_id="toolu_1"),
+    )
+    assert messages[2] == user(
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "18 C"}, text("Also, hurry.")
+    )
+
+
+def test_an_empty_last_assistant_message_is_no_prefill():
+    chat = format_messages([HumanMessage("Hi"), AIMessage("")])
+    assert not chat.prefill
+    assert chat.messages == [user(text("Hi"))]
