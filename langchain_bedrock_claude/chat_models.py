@@ -194,11 +194,9 @@ def chunk_from(piece: CompletionChunk, *, blocks: bool) -> AIMessageChunk:
                 tool_call_chunks=[tool_call_chunk(args=partial, index=index)],
                 response_metadata=meta,
             )
-        if kind == "signature_delta":
-            content = {"type": "thinking", "signature": delta.get("signature"), "index": index}
-        elif kind == "citations_delta":
+        if kind == "citations_delta":
             content = {"type": "text", "citations": [delta.get("citation")], "index": index}
-        else:  # a delta this version does not know: handed on as it came
+        else:  # as it came: a signature_delta merges into its thinking block by index
             content = {**delta, "index": index}
         return AIMessageChunk(content=[content], response_metadata=meta)
     if piece.thinking:

@@ -340,6 +340,7 @@ def test_usage_is_reported_once_per_call_and_adds_up(chat, emu):
         chunks = list(model.stream("Hi"))
     with_usage = [chunk for chunk in chunks if chunk.usage_metadata]
     assert len(with_usage) == 1, "usage must come once per stream, on its last chunk"
+    assert chunks[-1] is with_usage[0] and chunks[-1].chunk_position == "last"
     streamed = with_usage[0].usage_metadata
     usage = totals.usage_metadata[SONNET_45]
     assert (

@@ -685,3 +685,27 @@ def test_an_empty_last_assistant_message_is_no_prefill():
     chat = format_messages([HumanMessage("Hi"), AIMessage("")])
     assert not chat.prefill
     assert chat.messages == [user(text("Hi"))]
+
+
+def test_streamed_citations_gather_on_their_text_block():
+    citation = {"type": "char_location", "cited_text": "Paris", "document_index": 0}
+    events = [
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "text", "text": "", "citations": []},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "citations_delta", "citation": citation},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "text_delta", "text": "Paris."},
+        },
+    ]
+    assert merged(events).content == [
+        {"type": "text", "text": "Paris.", "citations": [citation], "index": 0}
+    ]
