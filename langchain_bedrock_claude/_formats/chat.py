@@ -44,7 +44,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from .._errors import InvalidParameterError
 from .._models import CompletionChunk
 from .._params import CompletionParams
-from ._common import add_piece, add_sampling
+from ._common import add_sampling, expect
 from .messages import ANTHROPIC_VERSION
 from .messages import StreamParser as MessagesStreamParser
 from .messages import parse_response as parse_messages_response
@@ -744,7 +744,11 @@ class BlockPiece(CompletionChunk):
 
 
 class StreamParser(MessagesStreamParser):
-    """Messages stream events -> :class:`BlockPiece` objects, keeping the plain parser's state."""
+    """Messages stream events -> :class:`BlockPiece` objects, keeping the plain parser's state.
+
+    The plain parser checks each event and keeps the text and thinking; this one adds each
+    piece's block index, and hands on the blocks and deltas that are not text.
+    """
 
     __slots__ = ()
 
@@ -752,27 +756,20 @@ class StreamParser(MessagesStreamParser):
         """Take one event; return its piece, or ``None`` if it has none."""
         kind = event.get("type")
         if kind == "content_block_delta":
-            delta = event["delta"]
-            index = int(event.get("index", 0))
-            delta_kind = delta.get("type")
-            if delta_kind == "text_delta":
-                text: str = delta["text"]
-                add_piece(self.text_parts, text)
-                return BlockPiece(text, index=index)
-            if delta_kind == "thinking_delta":
-                thought: str = delta["thinking"]
-                add_piece(self.thinking_parts, thought)
-                return BlockPiece("", thought, index=index)
-            return BlockPiece("", index=index, delta=delta)
+            piece = super().feed(event)  # checks the delta; keeps text and thinking
+            index = expect(event.get("index", 0), int, "a content_block_delta's 'index'")
+            if piece is not None:
+                return BlockPiece(piece[0], piece[1], index=index)
+            return BlockPiece("", index=index, delta=event["delta"])
         if kind == "content_block_start":
-            block = event.get("content_block") or {}
+            block = expect(event.get("content_block"), dict, "a content_block_start's block")
             if block.get("type") in ("text", "thinking") and not (
                 block.get("text") or block.get("thinking") or block.get("citations")
             ):
                 return None  # an empty start: the deltas carry everything
-            return BlockPiece("", index=int(event.get("index", 0)), block=block)
+            index = expect(event.get("index", 0), int, "a content_block_start's 'index'")
+            return BlockPiece("", index=index, block=block)
         return super().feed(event)
-
 
 def reject_non_text(messages: Sequence[BaseMessage]) -> None:
     """Refuse messages a text prompt cannot carry: images, documents, tool calls and results.
