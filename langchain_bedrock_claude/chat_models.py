@@ -25,7 +25,7 @@ from typing import Any, Literal, cast
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import tool_call, tool_call_chunk
 from langchain_core.output_parsers import (
@@ -403,6 +403,13 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
         options = {"tools": list(tools)} if tools else {}
         request, _ = self._request(messages, None, options)
         return self._sync_client._count(request)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Count ``text``'s tokens, sent as one human message, with Bedrock's CountTokens.
+
+        The count includes the few tokens of the message framing (no local guesswork).
+        """
+        return self.get_num_tokens_from_messages([HumanMessage(text)])
 
     # --- calls ----------------------------------------------------------------------------------
 

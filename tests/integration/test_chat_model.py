@@ -399,6 +399,7 @@ def test_count_tokens_counts_the_messages_and_tools(chat, emu):
     with_tools = model.get_num_tokens_from_messages([HumanMessage("Hi")], tools=[get_weather])
     assert plain > 0 and with_tools > plain
     assert emu.requests[-1].operation == "count-tokens"
+    assert model.get_num_tokens("Hi") == model.get_num_tokens_from_messages([HumanMessage("Hi")])
 
 
 # --- BedrockClaude refuses what only the chat model can send ---------------------------------------
