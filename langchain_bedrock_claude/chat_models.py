@@ -147,12 +147,13 @@ def message_from(completion: Completion) -> AIMessage:
         content = blocks[0]["text"]
     else:
         content = list(blocks)
+    fields: dict[str, Any] = {"tool_calls": calls} if calls else {}  # none: skip validating []
     return AIMessage(
         content=content,
-        tool_calls=calls,
         usage_metadata=usage_metadata(completion.usage),
         response_metadata=_response_metadata(completion),
         id=completion.metadata.get("id"),
+        **fields,
     )
 
 
