@@ -124,6 +124,27 @@ def test_langgraph_stream_mode_messages_streams_the_tokens(chat, emu):
     assert emu.requests[-1].stream
 
 
+async def test_langgraph_async_stream_mode_messages_streams_the_tokens(chat, emu):
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    model = chat()
+    emu.reply(["Ciao", " from", " Rome"])
+
+    async def answer(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    graph = StateGraph(MessagesState).add_node("answer", answer)
+    graph = graph.add_edge(START, "answer").add_edge("answer", END).compile()
+    tokens = [
+        message.content
+        async for message, _ in graph.astream(
+            {"messages": [HumanMessage("Hi")]}, stream_mode="messages"
+        )
+        if isinstance(message, AIMessageChunk)
+    ]
+    assert tokens[:3] == ["Ciao", " from", " Rome"]
+
+
 async def test_astream_events_v2_reports_each_token_as_on_chat_model_stream(chat, emu):
     emu.reply(["One", " two", " three"])
     events = [
