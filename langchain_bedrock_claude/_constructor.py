@@ -41,7 +41,9 @@ _NO_MEANING_HERE: dict[str, str] = {
     "provider_stop_sequence_key_name_map": "Claude's stop sequence key is fixed; remove it",
     "provider_stop_reason_key_map": "Claude's stop reason key is fixed; remove it",
     "beta_use_converse_api": "this package calls InvokeModel; remove it",
-    "system_prompt_with_tools": "tools are not supported by this class; remove it",
+    "system_prompt_with_tools": (
+        "tools go to ChatBedrockClaude through bind_tools, never into a prompt; remove it"
+    ),
 }
 """langchain-aws arguments that mean nothing here, and what to do instead."""
 

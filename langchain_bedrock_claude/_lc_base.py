@@ -1,8 +1,10 @@
-"""What both LangChain classes share: the model, sampling and connection fields, and clients.
+"""What both LangChain classes share: their fields, constructor checks, clients and copies.
 
 :class:`BedrockClaude` (an ``LLM``) and :class:`ChatBedrockClaude` (a ``BaseChatModel``) inherit
-:class:`BedrockClaudeFields`, so each field is declared once, with the same name and alias in
-both, and both build the same twin clients on one boto3 client and connection pool.
+:class:`BedrockClaudeFields`: each field is declared once, with the same name and alias in both
+(the Bedrock feature options come from the one declaration, through
+:class:`BedrockOptionFields`), both check their constructor arguments the same way, and both
+build the same twin clients over one boto3 client and connection pool.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, TypeVar
 
+from langchain_core.language_models.base import LangSmithParams
 from langchain_core.utils import secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
-from ._client import AnthropicBedrock, AsyncAnthropicBedrock
-from ._model_rules import DEFAULT_LLM_MAX_TOKENS, DEFAULT_MODEL
+from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
+from ._constructor import constructor_arguments
+from ._model_rules import DEFAULT_MODEL
+from ._option_fields import BedrockOptionFields
+from ._params import DEFAULT_LLM_MAX_TOKENS
 from ._retry import DEFAULT_MAX_RETRIES
 
 __all__ = ["SECRET_ENVIRONMENT", "BedrockClaudeFields"]
@@ -35,13 +41,19 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-class BedrockClaudeFields(BaseModel):
-    """The fields of both LangChain classes, and the clients they build from them."""
+class BedrockClaudeFields(BedrockOptionFields):
+    """The fields of both LangChain classes, and the clients they build from them.
+
+    A subclass defines ``_check_request()``: the checks a call makes, run at construction.
+    """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     model: str = Field(default=DEFAULT_MODEL, alias="model_id")
     """Model id, inference profile id (``us.anthropic...``, ``global.anthropic...``) or ARN."""
+    base_model_id: str | None = Field(default=None, alias="base_model")
+    """For an ARN that names no model (a custom or provisioned model, an application inference
+    profile): the foundation model it runs, whose rules and wire API then apply."""
     max_tokens: int = DEFAULT_LLM_MAX_TOKENS
     """The most tokens to generate."""
     temperature: float | None = None
@@ -76,10 +88,11 @@ class BedrockClaudeFields(BaseModel):
     """A ready boto3 ``bedrock-runtime`` client to use instead of building one."""
     max_retries: int = DEFAULT_MAX_RETRIES
     """Retries for throttling, 5xx and connection failures (streams: before the first token)."""
-    timeout: float | None = None
-    """Seconds for connect and read (default 10 s connect, 300 s read)."""
+    timeout: float | tuple[float, float] | None = None
+    """Seconds for connect and read, or a ``(connect, read)`` pair (default 10 s, 300 s)."""
     max_connections: int | None = None
-    """HTTP connections (and async worker threads) kept; default 64."""
+    """The most HTTP connections (and async worker threads) at once; default 1024, made as
+    calls need them."""
     streaming: bool = False
     """Stream under the hood in ``invoke`` too, so callback handlers see every token."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -93,6 +106,38 @@ class BedrockClaudeFields(BaseModel):
     """TLS verification: ``False``, or the path of a CA bundle."""
     auto_inference_profile: bool = False
     """When Bedrock says a model needs an inference profile, retry once with it."""
+
+    def __init__(self, **data: Any) -> None:
+        # Unknown names are refused and langchain-aws spellings translated before pydantic,
+        # which would ignore the first and read True as 1.
+        super().__init__(**constructor_arguments(type(self), data))
+        # Fail at construction, not at the first call, for a bad id or value. Checked here
+        # rather than in a validator so the error stays an InvalidParameterError (pydantic
+        # would wrap it in its own ValidationError).
+        self._check_request()
+        self._settings()
+        retry_policy_for(self.max_retries, None)
+
+    def _check_request(self) -> None:
+        raise NotImplementedError  # each class: the checks a call makes, on a stand-in
+
+    def _ls_params(self, model_type: str, stop: list[str] | None, **kwargs: Any) -> LangSmithParams:
+        """What LangSmith shows of a call: provider, model, type, max tokens, sampling, stops."""
+        params = LangSmithParams(
+            ls_provider="amazon_bedrock",
+            ls_model_name=kwargs.get("model", self.model),
+            ls_model_type=model_type,  # type: ignore[typeddict-item]
+            ls_max_tokens=kwargs.get("max_tokens", self.max_tokens),
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        stops = self._stops(stop)
+        if stops:
+            params["ls_stop"] = stops
+        return params
+
+    # --- clients --------------------------------------------------------------------------------
 
     def _settings(self) -> ClientSettings:
         # Keys found only in the environment defer to an explicit profile.
@@ -108,7 +153,9 @@ class BedrockClaudeFields(BaseModel):
             region=self.region_name,
             endpoint_url=self.endpoint_url,
             timeout=self.timeout,
-            max_connections=self.max_connections or DEFAULT_MAX_CONNECTIONS,
+            max_connections=(
+                DEFAULT_MAX_CONNECTIONS if self.max_connections is None else self.max_connections
+            ),
             verify=self.verify,
         )
 
@@ -117,11 +164,12 @@ class BedrockClaudeFields(BaseModel):
         return RuntimeHandle(self._settings(), self.client)
 
     def _twin(self, kind: type[ClientT]) -> ClientT:
-        client = kind(
-            max_retries=self.max_retries, auto_inference_profile=self.auto_inference_profile
+        # One boto3 client and connection pool for both twins.
+        return kind.sharing(
+            self._runtime,
+            retry_policy=retry_policy_for(self.max_retries, None),
+            auto_inference_profile=self.auto_inference_profile,
         )
-        client._runtime = self._runtime  # one boto3 client and pool for both twins
-        return client
 
     @cached_property
     def _sync_client(self) -> AnthropicBedrock:
@@ -131,6 +179,25 @@ class BedrockClaudeFields(BaseModel):
     def _async_client(self) -> AsyncAnthropicBedrock:
         return self._twin(AsyncAnthropicBedrock)
 
-    def _stops(self, stop: list[str] | None) -> list[str]:
-        # A new list: neither the field nor the caller's list is ever mutated.
-        return list(dict.fromkeys([*(self.stop or ()), *(stop or ())]))
+    def _stops(self, stop: list[str] | str | None) -> list[str]:
+        # A new list: neither the field nor the caller's list is ever mutated. A string is one
+        # stop sequence (iterating it would make one per character).
+        given = [stop] if isinstance(stop, str) else (stop or ())
+        return list(dict.fromkeys([*(self.stop or ()), *given]))
+
+    # --- pickle and copy ------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # The built clients pickle as their settings (RuntimeHandle); a passed one cannot.
+        if self.client is not None:
+            raise TypeError(
+                f"cannot pickle a {type(self).__name__} made with client=<a boto3 client>: "
+                "pass the connection settings (region_name, credentials, endpoint_url) instead"
+            )
+        return super().__getstate__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        memo = {} if memo is None else memo
+        if self.client is not None:
+            memo[id(self.client)] = self.client  # a boto3 client is shared, never copied
+        return super().__deepcopy__(memo)

@@ -53,15 +53,8 @@ from ._formats.chat import (
 )
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._models import Completion, CompletionChunk, Usage
-from ._params import (
-    MAX_CACHE_POINTS,
-    OPTION_NAMES,
-    CompletionParams,
-    InvocationOptions,
-    check_options,
-    check_params,
-    reject_unknown,
-)
+from ._options import OPTION_NAMES
+from ._params import MAX_CACHE_POINTS, CompletionParams, check_params, reject_unknown
 from ._request import PreparedRequest, prepare
 
 __all__ = ["ChatBedrockClaude"]
@@ -251,20 +244,9 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
     request: nothing a message holds is dropped.
     """
 
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        # Fail at construction, not at the first call, for a bad id or value (see BedrockClaude).
-        self._check()
-
-    def _check(self) -> None:
+    def _check_request(self) -> None:
+        # The same checks a call makes (sampling, options, the model's rules).
         self._params(None, {}, None)
-        self._settings()
-
-    # TEMPORARY until the shared option declaration lands: the options are per call only.
-    def _options(self, overrides: Mapping[str, Any]) -> InvocationOptions:
-        return check_options(
-            **{name: overrides[name] for name in OPTION_NAMES if name in overrides}
-        )
 
     # --- LangChain identity -------------------------------------------------------------------
 
@@ -293,19 +275,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
         return {name: value for name, value in params.items() if value is not None}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(
-            ls_provider="amazon_bedrock",
-            ls_model_name=kwargs.get("model", self.model),
-            ls_model_type="chat",
-            ls_max_tokens=kwargs.get("max_tokens", self.max_tokens),
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        stops = self._stops(stop)
-        if stops:
-            params["ls_stop"] = stops
-        return params
+        return self._ls_params("chat", stop, **kwargs)
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -335,7 +305,8 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
             system=system or None,
             api="messages",
             extra_body=extra,
-            options=self._options(options),
+            options=self.invocation_options(options),
+            base_model=self.base_model_id,
             max_tokens_name="max_tokens",
         )
         return params

@@ -14,7 +14,7 @@ import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import aclosing
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
@@ -24,29 +24,20 @@ from langchain_core.callbacks import (
 from langchain_core.language_models import LLM, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-from langchain_core.runnables import RunnableConfig
 from langchain_core.prompt_values import ChatPromptValue, PromptValue
-from langchain_core.utils import secret_from_env
-from pydantic import ConfigDict, Field, SecretStr
+from langchain_core.runnables import RunnableConfig
 
-from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
-from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
-from ._constructor import constructor_arguments
-from ._model_rules import DEFAULT_MODEL
+from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._models import Completion, CompletionChunk, Usage
-from ._option_fields import BedrockOptionFields
 from ._options import OPTION_NAMES
-from ._params import DEFAULT_LLM_MAX_TOKENS, check_params, reject_unknown
+from ._params import check_params, reject_unknown
 from ._request import PreparedRequest, prepare
-from ._retry import DEFAULT_MAX_RETRIES
 from ._types import Api
 
 if TYPE_CHECKING:
     from .batch import LLMBatchJobs
 
 __all__ = ["BedrockClaude"]
-
-ClientT = TypeVar("ClientT", AnthropicBedrock, AsyncAnthropicBedrock)
 
 _CALL_OPTIONS = (
     "max_tokens",
@@ -57,10 +48,6 @@ _CALL_OPTIONS = (
     "model_kwargs",
     *OPTION_NAMES,
 )
-
-
-def _secret(value: SecretStr | None) -> str | None:
-    return value.get_secret_value() if value is not None else None
 
 
 def generation_info(completion: Completion | CompletionChunk) -> dict[str, Any]:
@@ -85,7 +72,7 @@ def _to_generation_chunk(piece: CompletionChunk) -> GenerationChunk:
     return GenerationChunk(text=piece.completion)
 
 
-class BedrockClaude(LLM, BedrockOptionFields):
+class BedrockClaude(LLM, BedrockClaudeFields):
     """Anthropic's Claude on AWS Bedrock, as a LangChain LLM (text in, text out).
 
     Works with every current Claude model, inference profile and ARN (Messages API), and with
@@ -94,85 +81,16 @@ class BedrockClaude(LLM, BedrockOptionFields):
     ``llm_output["token_usage"]``.
 
     Every Bedrock feature option (guardrails, service tier, thinking, caching, ...) is a field,
-    inherited from :class:`BedrockOptionFields`, and can be overridden per call.
+    inherited with the connection and sampling fields from :class:`BedrockClaudeFields` (as
+    :class:`ChatBedrockClaude` does), and can be overridden per call.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
-
-    model: str = Field(default=DEFAULT_MODEL, alias="model_id")
-    """Model id, inference profile id (``us.anthropic...``, ``global.anthropic...``) or ARN."""
-    base_model_id: str | None = Field(default=None, alias="base_model")
-    """For an ARN that names no model (a custom or provisioned model, an application inference
-    profile): the foundation model it runs, whose rules and wire API then apply."""
-    max_tokens: int = DEFAULT_LLM_MAX_TOKENS
-    """The most tokens to generate."""
-    temperature: float | None = None
-    """Randomness, 0-1; sent only if set."""
-    top_p: float | None = None
-    """Nucleus sampling, 0-1; sent only if set."""
-    top_k: int | None = None
-    """Sample only from the top K tokens, 0-500; sent only if set."""
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    """Stop sequences, sent to the server together with any given at call time."""
-    system: str | None = None
-    """A system prompt."""
     api: Api | None = None
     """Force ``"messages"`` or ``"text_completions"``; by default chosen from the model id."""
-    region_name: str | None = Field(default=None, alias="region")
-    """AWS region; else the profile's, or ``AWS_REGION`` / ``AWS_DEFAULT_REGION``."""
-    credentials_profile_name: str | None = Field(default=None, alias="profile")
-    """A named profile from ``~/.aws/config``."""
-    aws_access_key_id: SecretStr | None = Field(
-        default_factory=secret_from_env("AWS_ACCESS_KEY_ID", default=None)
-    )
-    """AWS access key id (default: ``AWS_ACCESS_KEY_ID``)."""
-    aws_secret_access_key: SecretStr | None = Field(
-        default_factory=secret_from_env("AWS_SECRET_ACCESS_KEY", default=None)
-    )
-    """AWS secret access key (default: ``AWS_SECRET_ACCESS_KEY``)."""
-    aws_session_token: SecretStr | None = Field(
-        default_factory=secret_from_env("AWS_SESSION_TOKEN", default=None)
-    )
-    """AWS session token for temporary credentials (default: ``AWS_SESSION_TOKEN``)."""
-    endpoint_url: str | None = None
-    """Another endpoint (VPC endpoint, emulator); ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` works too."""
-    client: Any = Field(default=None, exclude=True)
-    """A ready boto3 ``bedrock-runtime`` client to use instead of building one."""
-    max_retries: int = DEFAULT_MAX_RETRIES
-    """Retries for throttling, 5xx and connection failures (streams: before the first token)."""
-    timeout: float | tuple[float, float] | None = None
-    """Seconds for connect and read, or a ``(connect, read)`` pair (default 10 s, 300 s)."""
-    max_connections: int | None = None
-    """The most HTTP connections (and async worker threads) at once; default 1024, made as
-    calls need them."""
-    streaming: bool = False
-    """Stream under the hood in ``invoke`` too, so callback handlers see every token."""
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra request body fields, sent as given."""
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("AWS_BEARER_TOKEN_BEDROCK", default=None)
-    )
-    """A Bedrock API key (bearer token) instead of SigV4 keys (default:
-    ``AWS_BEARER_TOKEN_BEDROCK``)."""
-    verify: bool | str | None = None
-    """TLS verification: ``False``, or the path of a CA bundle."""
-    auto_inference_profile: bool = False
-    """When Bedrock says a model needs an inference profile, retry once with it."""
 
-    def __init__(self, **data: Any) -> None:
-        # Unknown names are refused and langchain-aws spellings translated before pydantic,
-        # which would ignore the first and read True as 1.
-        super().__init__(**constructor_arguments(type(self), data))
-        # Fail at construction, not at the first call, for a bad id or value. Checked here
-        # rather than in a validator so the error stays an InvalidParameterError (pydantic
-        # would wrap it in its own ValidationError).
-        self._check()
-
-    def _check(self) -> None:
-        # The same checks a call makes, on a stand-in prompt; then the connection settings.
+    def _check_request(self) -> None:
+        # The same checks a call makes, on a stand-in prompt.
         self._request("check", None, {})
-        self._settings()
-        retry_policy_for(self.max_retries, None)
 
     # --- LangChain identity -------------------------------------------------------------------
 
@@ -201,19 +119,7 @@ class BedrockClaude(LLM, BedrockOptionFields):
         return {name: value for name, value in params.items() if value is not None}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(
-            ls_provider="amazon_bedrock",
-            ls_model_name=self.model,
-            ls_model_type="llm",
-            ls_max_tokens=kwargs.get("max_tokens", self.max_tokens),
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        stops = self._stops(stop)
-        if stops:
-            params["ls_stop"] = stops
-        return params
+        return self._ls_params("llm", stop, **kwargs)
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -228,54 +134,7 @@ class BedrockClaude(LLM, BedrockOptionFields):
     @property
     def lc_secrets(self) -> dict[str, str]:
         """Secret fields and the environment variables they are read from."""
-        return {
-            "aws_access_key_id": "AWS_ACCESS_KEY_ID",
-            "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
-            "aws_session_token": "AWS_SESSION_TOKEN",
-            "api_key": "AWS_BEARER_TOKEN_BEDROCK",
-        }
-
-    # --- clients --------------------------------------------------------------------------------
-
-    def _settings(self) -> ClientSettings:
-        # Keys found only in the environment defer to an explicit profile.
-        use_keys = self.credentials_profile_name is None or "aws_access_key_id" in (
-            self.model_fields_set
-        )
-        return ClientSettings(
-            access_key=_secret(self.aws_access_key_id) if use_keys else None,
-            secret_key=_secret(self.aws_secret_access_key) if use_keys else None,
-            session_token=_secret(self.aws_session_token) if use_keys else None,
-            api_key=_secret(self.api_key),
-            profile=self.credentials_profile_name,
-            region=self.region_name,
-            endpoint_url=self.endpoint_url,
-            timeout=self.timeout,
-            max_connections=(
-                DEFAULT_MAX_CONNECTIONS if self.max_connections is None else self.max_connections
-            ),
-            verify=self.verify,
-        )
-
-    @cached_property
-    def _runtime(self) -> RuntimeHandle:
-        return RuntimeHandle(self._settings(), self.client)
-
-    def _twin(self, kind: type[ClientT]) -> ClientT:
-        # One boto3 client and connection pool for both twins.
-        return kind.sharing(
-            self._runtime,
-            retry_policy=retry_policy_for(self.max_retries, None),
-            auto_inference_profile=self.auto_inference_profile,
-        )
-
-    @cached_property
-    def _sync_client(self) -> AnthropicBedrock:
-        return self._twin(AnthropicBedrock)
-
-    @cached_property
-    def _async_client(self) -> AsyncAnthropicBedrock:
-        return self._twin(AsyncAnthropicBedrock)
+        return dict(SECRET_ENVIRONMENT)
 
     @cached_property
     def batch_jobs(self) -> LLMBatchJobs:
@@ -285,12 +144,6 @@ class BedrockClaude(LLM, BedrockOptionFields):
         return LLMBatchJobs(self)
 
     # --- requests -------------------------------------------------------------------------------
-
-    def _stops(self, stop: list[str] | str | None) -> list[str]:
-        # A new list: neither the field nor the caller's list is ever mutated. A string is one
-        # stop sequence (iterating it would make one per character).
-        given = [stop] if isinstance(stop, str) else (stop or ())
-        return list(dict.fromkeys([*(self.stop or ()), *given]))
 
     def _request(
         self,
@@ -404,23 +257,6 @@ class BedrockClaude(LLM, BedrockOptionFields):
         async for text in super().astream(input, config, stop=stops, **kwargs):
             if text:
                 yield text
-
-    # --- pickle and copy ------------------------------------------------------------------------
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # The built clients pickle as their settings (RuntimeHandle); a passed one cannot.
-        if self.client is not None:
-            raise TypeError(
-                "cannot pickle a BedrockClaude made with client=<a boto3 client>: pass the "
-                "connection settings (region_name, credentials, endpoint_url) instead"
-            )
-        return super().__getstate__()
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BedrockClaude:
-        memo = {} if memo is None else memo
-        if self.client is not None:
-            memo[id(self.client)] = self.client  # a boto3 client is shared, never copied
-        return super().__deepcopy__(memo)
 
     def _convert_input(self, model_input: LanguageModelInput) -> PromptValue:
         prompt = super()._convert_input(model_input)

@@ -771,6 +771,7 @@ class StreamParser(MessagesStreamParser):
             return BlockPiece("", index=index, block=block)
         return super().feed(event)
 
+
 def reject_non_text(messages: Sequence[BaseMessage]) -> None:
     """Refuse messages a text prompt cannot carry: images, documents, tool calls and results.
 
