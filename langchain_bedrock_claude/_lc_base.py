@@ -21,6 +21,7 @@ from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
 from ._constructor import constructor_arguments
 from ._model_rules import DEFAULT_MODEL
 from ._option_fields import BedrockOptionFields
+from ._options import OPTION_NAMES
 from ._params import DEFAULT_LLM_MAX_TOKENS
 from ._retry import DEFAULT_MAX_RETRIES
 
@@ -120,6 +121,26 @@ class BedrockClaudeFields(BedrockOptionFields):
 
     def _check_request(self) -> None:
         raise NotImplementedError  # each class: the checks a call makes, on a stand-in
+
+    def _shown_params(self, **extra: Any) -> dict[str, Any]:
+        """``_identifying_params``: what tracers show and LangChain's cache keys on."""
+        params = {
+            "model": self.model,
+            **extra,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "stop": self.stop,
+            "system": self.system,
+            "region_name": self.region_name,
+            "model_kwargs": self.model_kwargs,
+            # They change what comes back, so LangChain's LLM cache must tell them apart.
+            **{name: getattr(self, name) for name in OPTION_NAMES},
+        }
+        # Unset ones are left out: tracers show what was asked for, and langchain-core turns
+        # this into a string (the LLM cache key) on every call.
+        return {name: value for name, value in params.items() if value is not None}
 
     def _ls_params(self, model_type: str, stop: list[str] | None, **kwargs: Any) -> LangSmithParams:
         """What LangSmith shows of a call: provider, model, type, max tokens, sampling, stops."""

@@ -261,18 +261,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        params = {
-            "model": self.model,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "top_k": self.top_k,
-            "stop": self.stop,
-            "system": self.system,
-            "region_name": self.region_name,
-            "model_kwargs": self.model_kwargs,
-        }
-        return {name: value for name, value in params.items() if value is not None}
+        return self._shown_params()
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self._ls_params("chat", stop, **kwargs)

@@ -100,23 +100,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        params = {
-            "model": self.model,
-            "api": self.api,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "top_k": self.top_k,
-            "stop": self.stop,
-            "system": self.system,
-            "region_name": self.region_name,
-            "model_kwargs": self.model_kwargs,
-            # They change what comes back, so LangChain's LLM cache must tell them apart.
-            **{name: getattr(self, name) for name in OPTION_NAMES},
-        }
-        # Unset ones are left out: tracers show what was asked for, and langchain-core turns
-        # this into a string (the LLM cache key) on every call.
-        return {name: value for name, value in params.items() if value is not None}
+        return self._shown_params(api=self.api)
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self._ls_params("llm", stop, **kwargs)
