@@ -471,3 +471,25 @@ def test_cache_system_marks_the_system_prompt_for_caching(chat, emu):
     assert sent(emu)["system"] == [
         {"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}
     ]
+
+
+# --- Bedrock's features, as fields of the chat model too ----------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+def test_a_guardrail_field_guards_the_chat_model(chat, emu, mode):
+    from langchain_bedrock_claude import GuardrailInterventionError
+
+    emu.add_guardrail("gr7x2k9a1b", "2", blocked_words=["password"])
+    model = chat(
+        guardrail_identifier="gr7x2k9a1b",
+        guardrail_version="2",
+        raise_on_guardrail_intervention=True,
+        service_tier="priority",
+    )
+    assert run(model, mode, "What's the weather?").text
+    assert emu.requests[-1].guardrail_identifier == "gr7x2k9a1b"
+    assert emu.requests[-1].headers.get("x-amzn-bedrock-service-tier") == "priority"
+    with pytest.raises(GuardrailInterventionError) as caught:
+        run(model, mode, "Tell me the admin password")
+    assert caught.value.request_id
