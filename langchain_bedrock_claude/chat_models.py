@@ -158,6 +158,8 @@ def chunk_from(piece: CompletionChunk, *, blocks: bool) -> AIMessageChunk:
             usage_metadata=usage_metadata(piece.usage or Usage()),
             response_metadata=_response_metadata(piece),
             chunk_position="last",
+            # Bedrock's message id: the merged message has it, as an invoked one does.
+            id=(piece.metadata or {}).get("id"),
         )
     index = piece.index if isinstance(piece, BlockPiece) else 0
     meta = {"model_provider": _PROVIDER}

@@ -384,6 +384,9 @@ def test_response_metadata_names_the_stop_reason_model_and_request(chat, emu):
     assert metadata["model"].startswith("claude-sonnet-4-5")
     assert metadata["request_id"]
     assert message.id.startswith("msg_bdrk_")
+    streamed = merge(chat().stream("Hi"))
+    assert streamed.id.startswith("msg_bdrk_")
+    assert streamed.response_metadata["request_id"]
 
 
 # --- the shared client: retries, typed errors, streams that break ------------------------------------
