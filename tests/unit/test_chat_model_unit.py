@@ -63,3 +63,19 @@ def test_ls_params_name_the_provider_model_and_type():
     assert params["ls_model_name"] == model.model
     assert params["ls_temperature"] == 0.5
     assert params["ls_stop"] == ["\n\nHuman:"]
+
+
+def test_unknown_and_langchain_aws_arguments_are_handled_as_for_bedrock_claude():
+    with pytest.raises(InvalidParameterError, match="did you mean 'temperature'"):
+        ChatBedrockClaude(region="us-east-1", temprature=0.5)
+    model = ChatBedrockClaude(
+        region="us-east-1", guardrails={"guardrailIdentifier": "gr1", "guardrailVersion": "3"}
+    )
+    assert (model.guardrail_identifier, model.guardrail_version) == ("gr1", "3")
+
+
+def test_options_checked_at_construction():
+    with pytest.raises(ValueError, match="service_tier"):  # pydantic checks the Literal first
+        ChatBedrockClaude(region="us-east-1", service_tier="gold")
+    with pytest.raises(InvalidParameterError, match="needs a guardrail"):
+        ChatBedrockClaude(region="us-east-1", guardrail_version="2")
