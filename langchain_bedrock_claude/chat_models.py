@@ -52,10 +52,12 @@ from ._formats.chat import (
     to_tool_choice,
 )
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
+from ._model_checks import check_forced_tool_choice, check_prefill, thinking_active
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
 from ._params import MAX_CACHE_POINTS, CompletionParams, check_params, reject_unknown
 from ._request import PreparedRequest, prepare
+from ._routing import ModelRef
 
 __all__ = ["ChatBedrockClaude"]
 
@@ -207,6 +209,33 @@ def chunk_from(piece: CompletionChunk, *, blocks: bool) -> AIMessageChunk:
     return AIMessageChunk(content=piece.completion)
 
 
+def check_media(model: ModelRef, chat: ChatInput) -> None:
+    """Refuse images or documents for a model that cannot read them (the model rules)."""
+    rules = model.rules
+    if rules is None:
+        return  # unknown to the table: sent as asked, and Bedrock's answer speaks
+    for count, supported, what in (
+        (chat.images, rules.vision, "images"),
+        (chat.documents, rules.pdf, "documents (PDF or text)"),
+    ):
+        if count and not supported:
+            raise InvalidParameterError(
+                f"{model.model_id} ({rules.name}) does not read {what}, and the messages hold "
+                f"{count}: use a model that does (Claude Sonnet 4.5, for one), or send text."
+            )
+
+
+def check_native_output(model: ModelRef) -> None:
+    """Refuse Bedrock's native JSON-schema output for a model without it (the model rules)."""
+    rules = model.rules
+    if rules is not None and not rules.structured_output:
+        raise InvalidParameterError(
+            f"{model.model_id} ({rules.name}) has no native structured output "
+            "(output_config.format): use with_structured_output(method='function_calling'), "
+            "or a model that has it."
+        )
+
+
 def _cache_points(chat: ChatInput, tools: Sequence[Mapping[str, Any]]) -> int:
     blocks: list[Any] = [*chat.system, *tools]
     for turn in chat.messages:
@@ -324,13 +353,17 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
             raise InvalidParameterError(
                 f"tool_choice {choice!r} needs tools; bind them with bind_tools(...)."
             )
-        thinking = params.options.thinking_budget_tokens is not None
-        if thinking and is_forced(choice):
-            raise InvalidParameterError(
-                "extended thinking works with tool_choice 'auto' or 'none' only (Anthropic's "
-                f"extended thinking guide); got {choice!r}. Remove 'thinking_budget_tokens' "
-                "or let the model choose."
-            )
+        model = params.model
+        thinking = thinking_active(
+            model, params.options.thinking_budget_tokens, params.options.thinking
+        )
+        if is_forced(choice):
+            check_forced_tool_choice(model, thinking=thinking)
+        last = chat.messages[-1]["role"] if chat.messages else None
+        check_prefill(model, last, source="the messages (the last is an AIMessage)")
+        check_media(model, chat)
+        if options.get("output_config") is not None:
+            check_native_output(model)
         points = _cache_points(chat, tools) + int(params.options.cache_system)
         if points > MAX_CACHE_POINTS:
             raise InvalidParameterError(
@@ -489,14 +522,15 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
         """
         pydantic_schema = isinstance(schema, type) and is_basemodel_subclass(schema)
         parser: Runnable[Any, Any]
+        # The calls' model and options, checked now: a method the model cannot do is an
+        # error here, before any request.
+        params = self._params(None, kwargs, None)
         if method == "function_calling":
             tool = to_tool(schema)
-            if self._thinks(kwargs):
-                raise InvalidParameterError(
-                    "with_structured_output(method='function_calling') forces a tool call, "
-                    "which extended thinking does not allow; use method='json_schema' or "
-                    "remove 'thinking_budget_tokens'."
-                )
+            thinking = thinking_active(
+                params.model, params.options.thinking_budget_tokens, params.options.thinking
+            )
+            check_forced_tool_choice(params.model, thinking=thinking)
             model = self.bind_tools(
                 [schema],
                 tool_choice=tool["name"],
@@ -513,6 +547,7 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
                 else JsonOutputKeyToolsParser(key_name=tool["name"], first_tool_only=True)
             )
         elif method == "json_schema":
+            check_native_output(params.model)
             json_schema = _strict_objects(convert_to_json_schema(schema))
             model = self.bind(
                 output_config={"format": {"type": "json_schema", "schema": json_schema}},
@@ -537,13 +572,6 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
         fallback = RunnablePassthrough.assign(parsed=lambda _: None)
         return RunnableMap(raw=model) | parsed.with_fallbacks(
             [fallback], exception_key="parsing_error"
-        )
-
-    def _thinks(self, options: Mapping[str, Any]) -> bool:
-        """Whether calls with ``options`` enable extended thinking."""
-        return (
-            options.get("thinking_budget_tokens", getattr(self, "thinking_budget_tokens", None))
-            is not None
         )
 
 

@@ -45,7 +45,7 @@ from .._errors import InvalidParameterError
 from .._models import CompletionChunk
 from .._params import CompletionParams
 from ._common import add_sampling, expect
-from .messages import ANTHROPIC_VERSION
+from .messages import ANTHROPIC_VERSION, add_thinking
 from .messages import StreamParser as MessagesStreamParser
 from .messages import parse_response as parse_messages_response
 
@@ -707,10 +707,8 @@ class ChatWire:
         }
         if self.system is not None:
             body["system"] = self.system
-        budget = params.options.thinking_budget_tokens
-        if budget is not None:
-            body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         body.update(self.fields)
+        add_thinking(body, params)  # merges effort into a structured output's output_config
         return add_sampling(body, params)
 
     @staticmethod

@@ -29,7 +29,7 @@ from .prompt import split_turns
 if TYPE_CHECKING:
     from .._params import CompletionParams
 
-__all__ = ["ANTHROPIC_VERSION", "StreamParser", "build_body", "parse_response"]
+__all__ = ["ANTHROPIC_VERSION", "StreamParser", "add_thinking", "build_body", "parse_response"]
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 """The ``anthropic_version`` Bedrock requires in every Messages request."""
@@ -67,13 +67,19 @@ def build_body(params: CompletionParams) -> dict[str, Any]:
     }
     if conversation.system:
         body["system"] = _blocks(conversation.system, cache_end=options.cache_system)
+    add_thinking(body, params)
+    return add_sampling(body, params)
+
+
+def add_thinking(body: dict[str, Any], params: CompletionParams) -> None:
+    """``thinking`` and ``output_config.effort``, as the options ask (the chat body too)."""
+    options = params.options
     if options.thinking_budget_tokens is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": options.thinking_budget_tokens}
     elif options.thinking is not None:
         body["thinking"] = {"type": options.thinking}
     if options.effort is not None:
-        body["output_config"] = {"effort": options.effort}
-    return add_sampling(body, params)
+        body["output_config"] = {**body.get("output_config", {}), "effort": options.effort}
 
 
 def _usage_from_body(usage: Mapping[str, Any]) -> Usage:

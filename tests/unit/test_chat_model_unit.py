@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from langchain_core.load import dumpd, load
+from pydantic import BaseModel
 
 from langchain_bedrock_claude import BedrockClaude, ChatBedrockClaude, InvalidParameterError
 
@@ -56,7 +57,12 @@ def test_bad_fields_fail_at_construction(fields, says):
 
 
 def test_ls_params_name_the_provider_model_and_type():
-    model = ChatBedrockClaude(region="us-east-1", temperature=0.5, stop=["\n\nHuman:"])
+    model = ChatBedrockClaude(
+        model="us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        region="us-east-1",
+        temperature=0.5,
+        stop=["\n\nHuman:"],
+    )
     params = model._get_ls_params()
     assert params["ls_provider"] == "amazon_bedrock"
     assert params["ls_model_type"] == "chat"
@@ -79,3 +85,69 @@ def test_options_checked_at_construction():
         ChatBedrockClaude(region="us-east-1", service_tier="gold")
     with pytest.raises(InvalidParameterError, match="needs a guardrail"):
         ChatBedrockClaude(region="us-east-1", guardrail_version="2")
+
+
+# --- the model rules, checked before any request ------------------------------------------------
+
+IMAGE = {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}
+PDF = {"type": "file", "base64": "JVBERi0xLjQK", "mime_type": "application/pdf"}
+
+
+@pytest.mark.parametrize(
+    ("model", "content", "says"),
+    [
+        ("anthropic.claude-3-haiku-20240307-v1:0", [PDF], "does not read documents"),
+        ("anthropic.claude-v2:1", [IMAGE], "does not read images"),
+    ],
+)
+def test_media_a_model_cannot_read_is_refused(model, content, says):
+    from langchain_core.messages import HumanMessage
+
+    chat = ChatBedrockClaude(model=model, region="us-east-1", max_tokens=1000)
+    with pytest.raises(InvalidParameterError, match=says):
+        chat._request([HumanMessage([{"type": "text", "text": "What is it?"}, *content])], None, {})
+
+
+def test_a_prefill_is_refused_for_a_model_without_it():
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    chat = ChatBedrockClaude(model="us.anthropic.claude-sonnet-4-6", region="us-east-1")
+    with pytest.raises(InvalidParameterError, match="does not support assistant prefill"):
+        chat._request([HumanMessage("Hi"), AIMessage("Well,")], None, {})
+    older = ChatBedrockClaude(
+        model="us.anthropic.claude-sonnet-4-5-20250929-v1:0", region="us-east-1"
+    )
+    older._request([HumanMessage("Hi"), AIMessage("Well,")], None, {})  # 4.5 still takes it
+
+
+class Answer(BaseModel):
+    text: str
+
+
+def test_structured_output_methods_a_model_cannot_do_are_refused_at_once():
+    no_native = ChatBedrockClaude(
+        model="us.anthropic.claude-3-7-sonnet-20250219-v1:0", region="us-east-1"
+    )
+    with pytest.raises(InvalidParameterError, match="no native structured output"):
+        no_native.with_structured_output(Answer, method="json_schema")
+    assert no_native.with_structured_output(Answer)  # a forced tool call works there
+    always_thinks = ChatBedrockClaude(model="us.anthropic.claude-fable-5", region="us-east-1")
+    with pytest.raises(InvalidParameterError, match="always thinks"):
+        always_thinks.with_structured_output(Answer)
+    assert always_thinks.with_structured_output(Answer, method="json_schema")
+
+
+def test_a_model_thinking_by_default_streams_blocks_and_refuses_a_forced_tool():
+    from langchain_core.messages import HumanMessage
+
+    chat = ChatBedrockClaude(model="us.anthropic.claude-sonnet-5", region="us-east-1")
+    _, blocks = chat._request([HumanMessage("Hi")], None, {})
+    assert blocks  # thinking blocks may come: content streams as indexed blocks
+    tools = [{"name": "f", "input_schema": {"type": "object"}}]
+    with pytest.raises(InvalidParameterError, match="forced tool_choice does not work while"):
+        chat._request([HumanMessage("Hi")], None, {"tools": tools, "tool_choice": {"type": "any"}})
+    chat._request(
+        [HumanMessage("Hi")],
+        None,
+        {"tools": tools, "tool_choice": {"type": "any"}, "thinking": "disabled"},
+    )
