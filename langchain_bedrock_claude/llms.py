@@ -14,7 +14,7 @@ import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import aclosing
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
@@ -26,7 +26,10 @@ from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.prompt_values import ChatPromptValue, PromptValue
 from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import get_config_list
 
+from ._batching import amap_concurrently, map_concurrently
+from ._errors import InvalidParameterError
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
@@ -203,6 +206,93 @@ class BedrockClaude(LLM, BedrockClaudeFields):
             prompts, self._stops_or_none(stop), callbacks, **rest
         )
 
+    # --- batches: every prompt at once, each its own run -------------------------------------
+
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Answer every input at once, each as its own :meth:`invoke`; answers in input order.
+
+        At most ``max_concurrency`` (from ``config``) prompts are in flight at a time, else as
+        many as the connection pool holds (``max_connections``). Each prompt is its own run:
+        callbacks, streamed tokens, the LLM cache and usage are those of its ``invoke``.
+
+        Args:
+            inputs: The prompts (strings, prompt values or message lists).
+            config: One config for all inputs, or one per input.
+            return_exceptions: Put a failed prompt's own error in its place and go on;
+                without it, the first error is raised and the other requests are stopped
+                (those not sent are never sent; those in flight are aborted).
+            **kwargs: Per-call options, as for :meth:`invoke`.
+
+        Returns:
+            The answers, in the order of ``inputs``.
+        """
+        if not inputs:
+            return []
+        configs = get_config_list(config, len(inputs))
+        model, rest = self._for_call(kwargs)
+        answers = map_concurrently(
+            lambda pair: model.invoke(pair[0], pair[1], **rest),
+            list(zip(inputs, configs, strict=True)),
+            limit=self._concurrency(configs[0]),
+            return_exceptions=return_exceptions,
+            name="bedrock-claude-batch",
+        )
+        return cast("list[str]", answers)
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """The async twin of :meth:`batch`: each input as its own :meth:`ainvoke`.
+
+        Without ``return_exceptions``, the first error cancels the other calls (their
+        requests are aborted) before it is raised; so does cancelling the caller.
+        """
+        if not inputs:
+            return []
+        configs = get_config_list(config, len(inputs))
+        model, rest = self._for_call(kwargs)
+
+        async def answer(pair: tuple[LanguageModelInput, RunnableConfig]) -> str:
+            return await model.ainvoke(pair[0], pair[1], **rest)
+
+        answers = await amap_concurrently(
+            answer,
+            list(zip(inputs, configs, strict=True)),
+            limit=self._concurrency(configs[0]),
+            return_exceptions=return_exceptions,
+        )
+        return cast("list[str]", answers)
+
+    def _concurrency(self, config: RunnableConfig | None = None) -> int:
+        """How many prompts of one batch are in flight at once.
+
+        The caller's ``max_concurrency``, else the connection pool's size: more would only
+        queue for a connection (or, async, for a worker thread).
+        """
+        given = (config or {}).get("max_concurrency")
+        if given is not None:
+            if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+                raise InvalidParameterError(
+                    f"'max_concurrency' must be a positive integer (got {given!r})."
+                )
+            return given
+        if self.client is not None:
+            # A boto3 client passed in brings its own pool (botocore's default is 10).
+            return int(self.client.meta.config.max_pool_connections)
+        return self._runtime.settings.max_connections
+
     @staticmethod
     def _stops_or_none(stop: list[str] | str | None) -> list[str] | None:
         # A string is one stop sequence, also in the LLM cache key and the tracers' params.
@@ -320,20 +410,30 @@ class BedrockClaude(LLM, BedrockClaudeFields):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        generations: list[Generation] = []
-        for prompt in prompts:
-            if self.streaming:
-                merged: GenerationChunk | None = None
-                for chunk in self._stream(prompt, stop, run_manager, **kwargs):
-                    merged = chunk if merged is None else merged + chunk
-                assert merged is not None  # a finished stream always yields its final chunk
-                generations.append(
-                    Generation(text=merged.text, generation_info=merged.generation_info)
-                )
-            else:
-                completion = self._sync_client._invoke(self._request(prompt, stop, kwargs))
-                generations.append(_generation(completion))
-        return self._result(generations)
+        # All prompts at once. langchain-core hands this method the first prompt's run
+        # manager only, so with several prompts every streamed token is reported on it.
+        generations = map_concurrently(
+            lambda prompt: self._generate_one(prompt, stop, run_manager, kwargs),
+            prompts,
+            limit=self._concurrency(),
+            name="bedrock-claude-generate",
+        )
+        return self._result(cast("list[Generation]", generations))
+
+    def _generate_one(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> Generation:
+        if not self.streaming:
+            return _generation(self._sync_client._invoke(self._request(prompt, stop, kwargs)))
+        merged: GenerationChunk | None = None
+        for chunk in self._stream(prompt, stop, run_manager, **kwargs):
+            merged = chunk if merged is None else merged + chunk
+        assert merged is not None  # a finished stream always yields its final chunk
+        return Generation(text=merged.text, generation_info=merged.generation_info)
 
     async def _agenerate(
         self,
@@ -342,20 +442,28 @@ class BedrockClaude(LLM, BedrockClaudeFields):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        generations: list[Generation] = []
-        for prompt in prompts:
-            if self.streaming:
-                merged: GenerationChunk | None = None
-                async for chunk in self._astream(prompt, stop, run_manager, **kwargs):
-                    merged = chunk if merged is None else merged + chunk
-                assert merged is not None
-                generations.append(
-                    Generation(text=merged.text, generation_info=merged.generation_info)
-                )
-            else:
-                request = self._request(prompt, stop, kwargs)
-                generations.append(_generation(await self._async_client._invoke(request)))
-        return self._result(generations)
+        generations = await amap_concurrently(
+            lambda prompt: self._agenerate_one(prompt, stop, run_manager, kwargs),
+            prompts,
+            limit=self._concurrency(),
+        )
+        return self._result(cast("list[Generation]", generations))
+
+    async def _agenerate_one(
+        self,
+        prompt: str,
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> Generation:
+        if not self.streaming:
+            request = self._request(prompt, stop, kwargs)
+            return _generation(await self._async_client._invoke(request))
+        merged: GenerationChunk | None = None
+        async for chunk in self._astream(prompt, stop, run_manager, **kwargs):
+            merged = chunk if merged is None else merged + chunk
+        assert merged is not None
+        return Generation(text=merged.text, generation_info=merged.generation_info)
 
     def _result(self, generations: list[Generation]) -> LLMResult:
         usage = Usage()

@@ -362,8 +362,9 @@ async def test_no_empty_token_reaches_astream_or_callbacks(llm_factory, emu):
 
 
 def test_generate_sums_usage_over_all_its_prompts(llm_factory, emu):
-    for answer in ("one", "two words", "three words here"):
-        emu.reply(answer)
+    # The prompts run at once: each gets its answer by its text, not by arrival.
+    answers = {"a": "one", "bb": "two words", "ccc": "three words here"}
+    emu.set_responder(lambda request: answers[request.prompt_text])
     result = llm_factory().generate(["a", "bb", "ccc"])
     usages = [generation[0].generation_info["usage"] for generation in result.generations]
     assert [usage["output_tokens"] for usage in usages] == [1, 2, 3]
