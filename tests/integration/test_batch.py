@@ -163,9 +163,7 @@ def test_without_max_concurrency_all_sixteen_prompts_are_in_flight_at_once(
     assert arrivals.peak() == 16
 
 
-def test_the_default_bound_is_the_connection_pool(
-    emu: BedrockEmulator, llm_factory: Any
-) -> None:
+def test_the_default_bound_is_the_connection_pool(emu: BedrockEmulator, llm_factory: Any) -> None:
     arrivals = Arrivals(latency=SLOW)
     emu.set_responder(arrivals)
     llm = llm_factory(max_connections=3)
