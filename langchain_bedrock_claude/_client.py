@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from ._boto import ClientSettings, RuntimeHandle
 from ._bridge import Workers, run_blocking
 from ._errors import BedrockClaudeError, InvalidParameterError
-from ._exchange import Exchange
+from ._exchange import Exchange, aborted_here
 from ._models import Completion
 from ._option_types import CompletionOptions
 from ._options import OPTION_NAMES, check_switch
@@ -337,7 +337,7 @@ class AnthropicBedrock(_BaseClient):
                 return call(request)
             except BedrockClaudeError as error:
                 following = tries.after(request, error)
-                if following is None:
+                if following is None or aborted_here():  # aborted: by a batch's first error
                     raise
                 request, delay = following
                 time.sleep(delay)

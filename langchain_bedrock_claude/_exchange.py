@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["Exchange", "track_connections"]
+__all__ = ["Exchange", "aborted_here", "track_connections"]
 
 T = TypeVar("T")
 
@@ -43,12 +43,22 @@ class Exchange:
     never handed back to the pool half-read.
     """
 
-    __slots__ = ("_aborted", "_connection", "_finished")
+    __slots__ = ("_aborted", "_connection", "_finished", "_inner")
 
     def __init__(self) -> None:
         self._connection: Any = None
         self._aborted = False
         self._finished = False
+        # An exchange made while another runs on this thread (a stream opened in a batch's
+        # call) is part of it: aborting the outer one aborts it too.
+        self._inner: list[Exchange] = []
+        outer = getattr(_bound, "exchange", None)
+        if outer is not None:
+            with _lock:
+                if outer._aborted:
+                    self._aborted = True
+                elif not outer._finished:
+                    outer._inner.append(self)
 
     @property
     def aborted(self) -> bool:
@@ -76,20 +86,18 @@ class Exchange:
         with _lock:
             self._finished = True
             self._connection = None
+            self._inner = []
 
     def abort(self) -> None:
         """From any thread: make the call's I/O fail now and close its connection."""
         with _lock:
             self._aborted = True
+            inner, self._inner = self._inner, []
             connection, self._connection = self._connection, None
-            if connection is None or self._finished or getattr(connection, _OWNER) is not self:
-                return
-            sock = connection.sock
-            if isinstance(sock, socket.socket):
-                # socket.socket's own shutdown: SSLSocket's would also drop its SSL object
-                # under the thread still reading through it.
-                with contextlib.suppress(OSError):  # already closed by the peer
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            if connection is not None and not self._finished:
+                _shut_down(connection, self)
+        for exchange in inner:
+            exchange.abort()
 
     def _attach(self, connection: Any) -> None:
         with _lock:
@@ -98,6 +106,23 @@ class Exchange:
                 self._connection = connection
                 return
         raise ConnectionAbortedError("the call was cancelled before its request was sent")
+
+
+def _shut_down(connection: Any, owner: Exchange) -> None:
+    if getattr(connection, _OWNER) is not owner:
+        return
+    sock = connection.sock
+    if isinstance(sock, socket.socket):
+        # socket.socket's own shutdown: SSLSocket's would also drop its SSL object under the
+        # thread still reading through it.
+        with contextlib.suppress(OSError):  # already closed by the peer
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def aborted_here() -> bool:
+    """Whether the call running on this thread was aborted: a retry would only fail again."""
+    exchange = getattr(_bound, "exchange", None)
+    return exchange is not None and bool(exchange._aborted)
 
 
 def _check_not_aborted(connection: Any) -> None:

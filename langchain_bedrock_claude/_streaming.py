@@ -27,7 +27,7 @@ from ._errors import (
     BedrockClaudeError,
     StreamInterruptedError,
 )
-from ._exchange import Exchange
+from ._exchange import Exchange, aborted_here
 from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
 from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk
@@ -81,7 +81,7 @@ class StreamSession:
     def _retry_or_raise(self, error: BedrockClaudeError) -> None:
         """Reroute or wait out the backoff, as the policy says; else raise ``error``."""
         following = self._tries.after(self._request, error)
-        if following is None or self._closed.is_set():
+        if following is None or self._closed.is_set() or aborted_here():
             raise error
         self._request, delay = following
         self._wait(delay)

@@ -30,6 +30,7 @@ from langchain_core.runnables.config import get_config_list
 
 from ._batching import amap_concurrently, map_concurrently
 from ._errors import InvalidParameterError
+from ._exchange import Exchange
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
@@ -242,6 +243,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
             list(zip(inputs, configs, strict=True)),
             limit=self._concurrency(configs[0]),
             return_exceptions=return_exceptions,
+            abortable=Exchange,
             name="bedrock-claude-batch",
         )
         return cast("list[str]", answers)
@@ -416,6 +418,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
             lambda prompt: self._generate_one(prompt, stop, run_manager, kwargs),
             prompts,
             limit=self._concurrency(),
+            abortable=Exchange,
             name="bedrock-claude-generate",
         )
         return self._result(cast("list[Generation]", generations))

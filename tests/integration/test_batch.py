@@ -11,6 +11,7 @@ back can never show five.
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
 import time
 from collections import defaultdict
@@ -24,12 +25,20 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.prompts import PromptTemplate
 
 from langchain_bedrock_claude import (
+    AnthropicBedrock,
+    APIConnectionError,
     BedrockClaude,
     InvalidParameterError,
+    RetryPolicy,
     ServiceError,
     ThrottlingError,
+    ValidationError,
 )
+from langchain_bedrock_claude._exchange import Exchange
 from langchain_bedrock_claude.testing import BedrockEmulator, EmulatedRequest, Reply
+
+from ._sockets import connections_to, wait_until
+from .conftest import CREDENTIALS, SONNET_45
 
 Run = Callable[..., list[Any]]
 
@@ -311,3 +320,141 @@ def test_return_exceptions_a_throttled_prompt_fails_alone(
     assert [result for result in results if isinstance(result, str)] == [
         answer_text(prompt) for index, prompt in enumerate(prompts) if index not in throttled
     ]
+
+
+# --- the first error stops the rest; nothing is left behind ------------------------------
+
+READ_TIMEOUT = 60.0
+"""Far longer than any wait below: a hung request nobody aborted would be waited for."""
+STOPPED_WITHIN = 10.0
+"""Seconds a stopped batch may take to return: the hung requests never answer on their own."""
+
+
+def _batch_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("bedrock-claude-")]
+
+
+def _sync_threads() -> list[str]:
+    """Threads of a sync batch or generate (the async client's own workers are not counted:
+    they serve later calls, and end after 10 s idle)."""
+    return [name for name in _batch_threads() if name.startswith(BATCH_THREADS)]
+
+
+BATCH_THREADS = ("bedrock-claude-batch", "bedrock-claude-generate")
+
+
+def _stoppable(llm_factory: Any, **fields: Any) -> BedrockClaude:
+    """An LLM with eight connections (and async workers): a hung request still holding one
+    would keep the next batch of eight waiting for it."""
+    llm: BedrockClaude = llm_factory(max_connections=8, timeout=(5.0, READ_TIMEOUT), **fields)
+    llm.invoke("warm")  # the client and one pooled connection exist before counting
+    return llm
+
+
+def _next_batch_runs(llm: BedrockClaude, emu: BedrockEmulator, path: str) -> None:
+    """Eight more prompts on the same LLM are answered: no worker or connection is stuck."""
+    emu.set_responder(Arrivals())
+    prompts = [f"Again {index}" for index in range(8)]
+    finished: list[list[Any]] = []
+    runner = threading.Thread(target=lambda: finished.append(PATHS[path](llm, prompts)))
+    runner.start()
+    runner.join(STOPPED_WITHIN)
+    assert finished == [[answer_text(prompt) for prompt in prompts]]
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["invoke", "streaming"])
+@pytest.mark.parametrize("path", list(PATHS))
+def test_the_first_error_is_raised_and_the_requests_in_flight_are_aborted(
+    emu: BedrockEmulator, llm_factory: Any, path: str, streaming: bool
+) -> None:
+    llm = _stoppable(llm_factory, max_retries=2, streaming=streaming)
+    connections_before = connections_to(emu.port)
+    # The first seven requests to arrive hang; the eighth, sent while they are in flight, is
+    # refused. With max_retries=2, an aborted request must not be retried either.
+    emu.hang(times=7)
+    emu.fail_next("ValidationException", message="This prompt is refused.")
+    started = time.monotonic()
+    with pytest.raises(ValidationError, match="This prompt is refused"):
+        PATHS[path](llm, _prompts(8))
+    assert time.monotonic() - started < STOPPED_WITHIN
+    assert emu.request_count == 1 + 8  # the warm-up and the batch: nothing retried
+    assert _sync_threads() == []
+    # The seven hung requests' connections are closed, not kept (nor back in the pool).
+    assert wait_until(lambda: connections_to(emu.port) <= connections_before + 1)
+    _next_batch_runs(llm, emu, path)
+
+
+@pytest.mark.parametrize("path", ["batch", "chain.batch", "generate"])
+def test_an_interrupted_sync_batch_aborts_its_requests_and_ends_its_threads(
+    emu: BedrockEmulator, llm_factory: Any, path: str
+) -> None:
+    llm = _stoppable(llm_factory)
+    connections_before = connections_to(emu.port)
+    emu.hang(times=8)
+
+    def interrupt_once_all_are_sent() -> None:
+        wait_until(lambda: emu.request_count == 1 + 8, STOPPED_WITHIN)
+        # A real SIGINT, as Ctrl-C sends: it wakes the main thread's wait.
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt_once_all_are_sent)
+    interrupter.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        PATHS[path](llm, _prompts(8))
+    assert time.monotonic() - started < STOPPED_WITHIN
+    interrupter.join()
+    assert emu.request_count == 1 + 8
+    assert _sync_threads() == []
+    assert wait_until(lambda: connections_to(emu.port) <= connections_before)
+    _next_batch_runs(llm, emu, path)
+
+
+@pytest.mark.parametrize("path", ["abatch", "chain.abatch", "agenerate"])
+def test_a_cancelled_async_batch_aborts_its_requests_and_frees_its_workers(
+    emu: BedrockEmulator, llm_factory: Any, path: str
+) -> None:
+    llm = _stoppable(llm_factory)
+    connections_before = connections_to(emu.port)
+    emu.hang(times=8)
+    run = {
+        "abatch": lambda: llm.abatch(_prompts(8)),
+        "chain.abatch": lambda: _chain(llm).abatch(_questions(_prompts(8))),
+        "agenerate": lambda: llm.agenerate(_prompts(8)),
+    }[path]
+
+    async def cancel_once_all_are_sent() -> None:
+        batch = asyncio.ensure_future(run())
+        deadline = time.monotonic() + STOPPED_WITHIN
+        while emu.request_count < 1 + 8 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        batch.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await batch
+
+    asyncio.run(cancel_once_all_are_sent())
+    assert emu.request_count == 1 + 8
+    assert wait_until(lambda: connections_to(emu.port) <= connections_before)
+    # Its eight workers are free: with one stuck, eight more prompts would wait for it.
+    _next_batch_runs(llm, emu, path)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "create(stream=True)"])
+def test_a_call_aborted_by_its_batch_is_not_retried(emu: BedrockEmulator, stream: bool) -> None:
+    # Retrying would only fail again (an aborted exchange sends nothing) after a backoff of
+    # at least 30 s here.
+    patient = RetryPolicy(max_retries=2, initial_delay=60.0, max_delay=60.0)
+    client = AnthropicBedrock(
+        region="us-east-1", endpoint_url=emu.endpoint_url, retry_policy=patient, **CREDENTIALS
+    )
+    exchange = Exchange()
+    exchange.abort()  # as a batch's first error does to the calls in flight
+    started = time.monotonic()
+    with pytest.raises(APIConnectionError):
+        exchange.run(
+            lambda: client.Completion.create(model=SONNET_45, prompt="hi", stream=stream),
+            finish=True,
+        )
+    assert time.monotonic() - started < STOPPED_WITHIN
+    assert emu.requests == []
+    client.close()
