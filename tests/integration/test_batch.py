@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -59,23 +59,36 @@ def _texts(result: Any) -> list[str]:
     return [generation[0].text for generation in result.generations]
 
 
+async def _agenerate(llm: BedrockClaude, prompts: list[str]) -> list[str]:
+    return _texts(await llm.agenerate(prompts))
+
+
+ASYNC_PATHS: dict[str, Callable[..., Awaitable[list[Any]]]] = {
+    "abatch": lambda llm, prompts, **options: llm.abatch(prompts, **options),
+    "chain.abatch": lambda llm, prompts, **options: _chain(llm).abatch(
+        _questions(prompts), **options
+    ),
+    "agenerate": _agenerate,
+}
+"""The async batch paths: (llm, prompts, **batch options) -> awaitable answers."""
+
+
+def _in_a_loop(path: str) -> Run:
+    return lambda llm, prompts, **options: asyncio.run(ASYNC_PATHS[path](llm, prompts, **options))
+
+
 PATHS: dict[str, Run] = {
     "batch": lambda llm, prompts, **options: llm.batch(prompts, **options),
     "chain.batch": lambda llm, prompts, **options: _chain(llm).batch(
         _questions(prompts), **options
     ),
     "generate": lambda llm, prompts: _texts(llm.generate(prompts)),
-    "abatch": lambda llm, prompts, **options: asyncio.run(llm.abatch(prompts, **options)),
-    "chain.abatch": lambda llm, prompts, **options: asyncio.run(
-        _chain(llm).abatch(_questions(prompts), **options)
-    ),
-    "agenerate": lambda llm, prompts: _texts(asyncio.run(llm.agenerate(prompts))),
+    **{path: _in_a_loop(path) for path in ASYNC_PATHS},
 }
 """Every batch path: (llm, prompts, **batch options) -> the answers' texts, in order."""
 BOUNDED = ["batch", "chain.batch", "abatch", "chain.abatch"]
 """The paths that take ``max_concurrency`` (in their config)."""
 BATCHES = ["batch", "abatch"]
-ASYNC = {"abatch", "chain.abatch", "agenerate"}
 
 
 def answer(prompt: str) -> list[str]:
@@ -374,8 +387,18 @@ def test_the_first_error_is_raised_and_the_requests_in_flight_are_aborted(
     emu.hang(times=7)
     emu.fail_next("ValidationException", message="This prompt is refused.")
     started = time.monotonic()
-    with pytest.raises(ValidationError, match="This prompt is refused"):
-        PATHS[path](llm, _prompts(8))
+    if path in ASYNC_PATHS:
+
+        async def fail() -> None:
+            with pytest.raises(ValidationError, match="This prompt is refused"):
+                await ASYNC_PATHS[path](llm, _prompts(8))
+            # Nothing of the batch still runs once its error is raised.
+            assert asyncio.all_tasks() == {asyncio.current_task()}
+
+        asyncio.run(fail())
+    else:
+        with pytest.raises(ValidationError, match="This prompt is refused"):
+            PATHS[path](llm, _prompts(8))
     assert time.monotonic() - started < STOPPED_WITHIN
     assert emu.request_count == 1 + 8  # the warm-up and the batch: nothing retried
     assert _sync_threads() == []
@@ -410,27 +433,23 @@ def test_an_interrupted_sync_batch_aborts_its_requests_and_ends_its_threads(
     _next_batch_runs(llm, emu, path)
 
 
-@pytest.mark.parametrize("path", ["abatch", "chain.abatch", "agenerate"])
+@pytest.mark.parametrize("path", list(ASYNC_PATHS))
 def test_a_cancelled_async_batch_aborts_its_requests_and_frees_its_workers(
     emu: BedrockEmulator, llm_factory: Any, path: str
 ) -> None:
     llm = _stoppable(llm_factory)
     connections_before = connections_to(emu.port)
     emu.hang(times=8)
-    run = {
-        "abatch": lambda: llm.abatch(_prompts(8)),
-        "chain.abatch": lambda: _chain(llm).abatch(_questions(_prompts(8))),
-        "agenerate": lambda: llm.agenerate(_prompts(8)),
-    }[path]
 
     async def cancel_once_all_are_sent() -> None:
-        batch = asyncio.ensure_future(run())
+        batch = asyncio.ensure_future(ASYNC_PATHS[path](llm, _prompts(8)))
         deadline = time.monotonic() + STOPPED_WITHIN
         while emu.request_count < 1 + 8 and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         batch.cancel()
         with pytest.raises(asyncio.CancelledError):
             await batch
+        assert asyncio.all_tasks() == {asyncio.current_task()}
 
     asyncio.run(cancel_once_all_are_sent())
     assert emu.request_count == 1 + 8

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import concurrency, imports, memory, overhead, streaming
+from benchmarks import batch, concurrency, imports, memory, overhead, streaming
 from benchmarks._harness import Report, Settings, machine_info
 from benchmarks._server import EmulatorProcess, directive
 
@@ -42,6 +42,26 @@ def test_a_group_reports_tables_and_targets(endpoint: str, group: object) -> Non
     text = report.render()
     assert "BedrockClaude" in text and "raw boto3" in text
     assert '"targets"' in report.to_json()
+
+
+def test_the_batch_group_reports_every_path(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tiny: 4 prompts of 2 tokens 1 ms apart, two at a time in the bounded run.
+    for name, value in {"SMALL": 4, "LIMITED": 2, "CALL_TOKENS": 2, "TOKEN_LATENCY": 0.001}.items():
+        monkeypatch.setattr(batch, name, value)
+    report = Report(machine_info(TINY))
+    batch.run(endpoint, TINY, report)
+    ours = [row for row in report.tables[0].rows if row[0].startswith("BedrockClaude")]
+    assert {row[1] for row in ours} == {
+        "batch",
+        "chain.batch",
+        "generate",
+        "abatch",
+        "agenerate",
+        "batch max_concurrency=2",
+    }
+    assert not [row for row in ours if row[4].startswith(("fails", "cut off"))]
+    assert {target.verdict for target in report.targets} <= {"MET", "NOT MET"}
+    assert len(report.targets) == 2  # both wires of BedrockClaude
 
 
 def test_the_memory_children_measure(endpoint: str) -> None:
