@@ -435,8 +435,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
         merged: GenerationChunk | None = None
         for chunk in self._stream(prompt, stop, run_manager, **kwargs):
             merged = chunk if merged is None else merged + chunk
-        assert merged is not None  # a finished stream always yields its final chunk
-        return Generation(text=merged.text, generation_info=merged.generation_info)
+        return _streamed_generation(merged)
 
     async def _agenerate(
         self,
@@ -465,8 +464,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
         merged: GenerationChunk | None = None
         async for chunk in self._astream(prompt, stop, run_manager, **kwargs):
             merged = chunk if merged is None else merged + chunk
-        assert merged is not None
-        return Generation(text=merged.text, generation_info=merged.generation_info)
+        return _streamed_generation(merged)
 
     def _result(self, generations: list[Generation]) -> LLMResult:
         usage = Usage()
@@ -476,6 +474,11 @@ class BedrockClaude(LLM, BedrockClaudeFields):
             generations=[[generation] for generation in generations],
             llm_output={"token_usage": usage.to_dict(), "model_id": self.model},
         )
+
+
+def _streamed_generation(merged: GenerationChunk | None) -> Generation:
+    assert merged is not None  # a finished stream always yields its final chunk
+    return Generation(text=merged.text, generation_info=merged.generation_info)
 
 
 def _generation(completion: Completion) -> Generation:
