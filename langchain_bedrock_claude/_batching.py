@@ -141,33 +141,53 @@ def map_concurrently(
             with lock:
                 del running[index]
 
+    count = min(limit, len(items))
+    working = [count]  # threads not ended yet; the last one to end sets ``ended``
+    ended = threading.Event()
+
     def worker() -> None:
-        while True:
-            with lock:
-                index = None if stopped else next(waiting, None)
-            if index is None:
-                return
-            try:
-                call(index)
-            except BaseException as error:
+        try:
+            while True:
                 with lock:
-                    stops = outcome.record(index, error) and not stopped
-                if stops:
-                    stop()
+                    index = None if stopped else next(waiting, None)
+                if index is None:
+                    return
+                try:
+                    call(index)
+                except BaseException as error:
+                    with lock:
+                        stops = outcome.record(index, error) and not stopped
+                    if stops:
+                        stop()
+        finally:
+            with lock:
+                working[0] -= 1
+                if working[0] == 0:
+                    ended.set()
 
     threads = [
         threading.Thread(target=worker, name=f"{name}-{number}", daemon=True)
-        for number in range(1, min(limit, len(items)) + 1)
+        for number in range(1, count + 1)
     ]
-    for thread in threads:
-        thread.start()
+    # The caller waits on an event, not in Thread.join: a KeyboardInterrupt inside join()
+    # makes CPython (3.11) mark the joined thread as ended while it still runs.
     try:
-        for thread in threads:
-            thread.join()
+        for number, thread in enumerate(threads):
+            try:
+                thread.start()
+            except Exception:  # no thread could be started: this one and the rest never run
+                with lock:
+                    working[0] -= count - number
+                    if working[0] == 0:
+                        ended.set()
+                raise
+        ended.wait()
     except BaseException as error:  # the caller was interrupted (KeyboardInterrupt)
         outcome.failure = error
         stop()
-        for thread in threads:
+        ended.wait()
+    for thread in threads:
+        if thread.ident is not None:  # started (every started one has finished its work)
             thread.join()
     return outcome.finish()
 
