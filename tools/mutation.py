@@ -34,60 +34,152 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "langchain_bedrock_claude"
 
 # The modules the issue's review mutated (pure layer, streams, llms.py) and the tests that
-# cover each. Fast unit tests first, so most mutants die within seconds under ``-x``.
+# cover each, the most relevant first: a directory is expanded into its test files, in order,
+# after the files named before it, so most mutants die within seconds under ``-x``.
+_UNIT = "tests/unit"
 TARGETS: dict[str, tuple[str, ...]] = {
-    "_params.py": ("tests/unit", "tests/integration/test_features.py"),
-    "_options.py": ("tests/unit", "tests/integration/test_features.py"),
-    "_model_rules.py": ("tests/unit",),
-    "_model_checks.py": ("tests/unit",),
-    "_routing.py": ("tests/unit",),
-    "_request.py": ("tests/unit", "tests/integration/test_client.py"),
-    "_retry.py": ("tests/unit", "tests/integration/test_reliability.py"),
-    "_errors.py": ("tests/unit", "tests/integration/test_client.py"),
-    "_translate.py": (
-        "tests/unit",
+    "_params.py": (
+        "tests/unit/test_params.py",
+        "tests/unit/test_features.py",
+        "tests/unit/test_pinned_behaviour.py",
+        _UNIT,
+        "tests/integration/test_features.py",
+    ),
+    "_options.py": (
+        "tests/unit/test_options.py",
+        "tests/unit/test_features.py",
+        "tests/unit/test_cli.py",
+        _UNIT,
+        "tests/integration/test_features.py",
+        "tests/integration/test_cli_features.py",
+    ),
+    "_model_rules.py": ("tests/unit/test_routing.py", _UNIT),
+    "_model_checks.py": ("tests/unit/test_params.py", _UNIT),
+    "_routing.py": ("tests/unit/test_routing.py", _UNIT),
+    "_request.py": (
+        "tests/unit/test_features.py",
+        "tests/unit/test_options.py",
+        _UNIT,
+        "tests/integration/test_features.py",
         "tests/integration/test_client.py",
+    ),
+    "_retry.py": (
+        "tests/unit/test_errors.py",
+        "tests/unit/test_translate.py",
+        _UNIT,
         "tests/integration/test_error_translation.py",
+        "tests/integration/test_client.py",
+        "tests/integration/test_reliability.py",
+    ),
+    "_errors.py": (
+        "tests/unit/test_errors.py",
+        "tests/unit/test_translate.py",
+        _UNIT,
+        "tests/integration/test_error_translation.py",
+        "tests/integration/test_client.py",
+    ),
+    "_translate.py": (
+        "tests/unit/test_translate.py",
+        "tests/unit/test_errors.py",
+        _UNIT,
+        "tests/integration/test_error_translation.py",
+        "tests/integration/test_client.py",
+    ),
+    "_redact.py": (
+        "tests/unit/test_translate.py",
+        "tests/unit/test_secrets.py",
+        _UNIT,
+        "tests/integration/test_error_translation.py",
+        "tests/integration/test_guardrails_and_api_keys.py",
     ),
     "_events.py": (
-        "tests/unit",
+        "tests/unit/test_events.py",
+        _UNIT,
         "tests/integration/test_client.py",
         "tests/integration/test_stream_internals.py",
     ),
-    "_formats/_common.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),
-    "_formats/messages.py": ("tests/unit", "tests/integration/test_replay_recordings.py"),
-    "_formats/text_completions.py": (
-        "tests/unit",
+    "_formats/_common.py": (
+        "tests/unit/test_formats.py",
+        "tests/unit/test_malformed.py",
+        "tests/unit/test_piece_join.py",
+        _UNIT,
         "tests/integration/test_replay_recordings.py",
     ),
-    "_formats/prompt.py": ("tests/unit",),
+    "_formats/messages.py": (
+        "tests/unit/test_formats.py",
+        "tests/unit/test_malformed.py",
+        "tests/unit/test_events.py",
+        _UNIT,
+        "tests/integration/test_replay_recordings.py",
+    ),
+    "_formats/text_completions.py": (
+        "tests/unit/test_formats.py",
+        "tests/unit/test_malformed.py",
+        _UNIT,
+        "tests/integration/test_replay_recordings.py",
+    ),
+    "_formats/prompt.py": ("tests/unit/test_prompt.py", "tests/unit/test_formats.py", _UNIT),
     "_streaming.py": (
-        "tests/unit",
+        _UNIT,
         "tests/integration/test_client.py",
         "tests/integration/test_stream_internals.py",
         "tests/integration/test_cancellation.py",
         "tests/integration/test_reliability.py",
     ),
     "_bridge.py": (
-        "tests/unit",
+        "tests/unit/test_bridge.py",
+        _UNIT,
         "tests/integration/test_client.py",
         "tests/integration/test_cancellation.py",
         "tests/integration/test_event_loop.py",
         "tests/integration/test_reliability.py",
     ),
     "_exchange.py": (
-        "tests/integration/test_cancellation.py",
         "tests/integration/test_stream_internals.py",
+        "tests/integration/test_cancellation.py",
         "tests/integration/test_reliability.py",
+        "tests/integration/test_client.py",
     ),
-    "_constructor.py": ("tests/unit", "tests/integration/test_llm_hardening.py"),
-    "_redact.py": ("tests/unit", "tests/integration/test_error_translation.py"),
+    "_constructor.py": (
+        "tests/unit/test_llm_unit.py",
+        "tests/unit/test_secrets.py",
+        _UNIT,
+        "tests/integration/test_llm_hardening.py",
+        "tests/integration/test_llm.py",
+    ),
     "llms.py": (
-        "tests/unit",
+        "tests/unit/test_llm_unit.py",
+        "tests/unit/test_secrets.py",
+        _UNIT,
         "tests/integration/test_llm.py",
         "tests/integration/test_llm_hardening.py",
     ),
 }
+
+# Code another change is moving out of a module while this tool runs: the model-rule checks
+# leave ``_params.py`` for ``_model_checks.py`` (mutate them there). A function name skips the
+# function; ``function:first statement`` skips that statement and every one after it.
+OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
+    "_params.py": (
+        "_check_model_rules",
+        "_check_features:if budget is None:",
+        "_MIN_THINKING_TOP_P",
+    ),
+}
+
+
+def expand(tests: Sequence[str], root: Path = ROOT) -> list[str]:
+    """``tests`` as test files in order: a directory adds its files not already named."""
+    files: list[str] = []
+    for entry in tests:
+        path = root / entry
+        found = sorted(path.glob("test_*.py")) if path.is_dir() else [path]
+        for file in found:
+            name = str(file.relative_to(root))
+            if name not in files:
+                files.append(name)
+    return files
+
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.LtE,
@@ -138,12 +230,42 @@ def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _span(node: ast.AST) -> range:
+    return range(node.lineno, (node.end_lineno or node.lineno) + 1)  # type: ignore[attr-defined]
+
+
+def _out_of_scope_lines(tree: ast.Module, source: str, module: str) -> set[int]:
+    """The lines :data:`OUT_OF_SCOPE` names for ``module``."""
+    lines: set[int] = set()
+    for entry in OUT_OF_SCOPE.get(module, ()):
+        name, _, first = entry.partition(":")
+        for node in tree.body:
+            targets = (
+                node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            )
+            if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+                lines.update(_span(node))
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name != name:
+                continue
+            if not first:
+                lines.update(_span(node))
+                continue
+            starts = [
+                index
+                for index, statement in enumerate(node.body)
+                if (ast.get_source_segment(source, statement) or "").startswith(first)
+            ]
+            if not starts:
+                sys.exit(f"OUT_OF_SCOPE: no statement {first!r} in {module}:{name}")
+            for statement in node.body[starts[0] :]:
+                lines.update(_span(statement))
+    return lines
+
+
 def _skipped_lines(tree: ast.Module) -> set[int]:
     """Lines no mutant touches: docstrings, ``__all__``, ``TYPE_CHECKING`` blocks, annotations."""
     lines: set[int] = set()
-
-    def span(node: ast.AST) -> range:
-        return range(node.lineno, (node.end_lineno or node.lineno) + 1)  # type: ignore[attr-defined]
+    span = _span
 
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
@@ -207,7 +329,7 @@ def mutants_of(module: str) -> list[Mutant]:
     path = ROOT / PACKAGE / module
     source = path.read_text()
     tree = ast.parse(source)
-    skipped = _skipped_lines(tree)
+    skipped = _skipped_lines(tree) | _out_of_scope_lines(tree, source, module)
     found: list[Mutant] = []
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or node.lineno in skipped:
@@ -274,7 +396,7 @@ def _scratch_copy() -> Path:
 def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, float]:
     """``killed`` if the tests fail or hang in ``copy``, else ``survived``."""
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", *tests]
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", *expand(tests)]
     started = time.monotonic()
     try:
         result = subprocess.run(
