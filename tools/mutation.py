@@ -141,6 +141,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/integration/test_client.py",
     ),
     "_constructor.py": (
+        "tests/unit/test_pinned_constructor.py",
         "tests/unit/test_llm_unit.py",
         "tests/unit/test_secrets.py",
         _UNIT,
@@ -151,6 +152,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/unit/test_llm_unit.py",
         "tests/unit/test_secrets.py",
         _UNIT,
+        "tests/integration/test_pinned_llm.py",
         "tests/integration/test_llm.py",
         "tests/integration/test_llm_hardening.py",
     ),
@@ -393,8 +395,13 @@ def _scratch_copy() -> Path:
     return target
 
 
-def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, float]:
-    """``killed`` if the tests fail or hang in ``copy``, else ``survived``."""
+def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, float, str]:
+    """``killed`` if the tests fail or hang in ``copy``, else ``survived``; and by which test.
+
+    The third item names what killed the mutant (pytest's first ``FAILED``/``ERROR`` line), so
+    a kill by a broken copy or an unrelated failure shows in the report instead of passing as
+    a real kill.
+    """
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", *expand(tests)]
     started = time.monotonic()
@@ -403,9 +410,14 @@ def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, f
             command, cwd=copy, env=env, capture_output=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
-        return "killed (timeout)", time.monotonic() - started
+        return "killed (timeout)", time.monotonic() - started, ""
     elapsed = time.monotonic() - started
-    return ("killed" if result.returncode != 0 else "survived"), elapsed
+    if result.returncode == 0:
+        return "survived", elapsed, ""
+    output = result.stdout.decode(errors="replace").splitlines()
+    reasons = [line for line in output if line.startswith(("FAILED ", "ERROR "))]
+    reason = reasons[0] if reasons else (output[-1] if output else f"exit {result.returncode}")
+    return "killed", elapsed, reason
 
 
 def _check_copy_imports_itself(copy: Path) -> None:
@@ -450,6 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     copies = [_scratch_copy() for _ in range(max(1, args.jobs))]
     _check_copy_imports_itself(copies[0])
+    baseline, _, reason = _run_tests(copies[0], (_UNIT,), args.timeout)
+    if baseline != "survived":  # the unit tests must pass on the code as it is
+        sys.exit(f"the unmutated copy fails its unit tests ({reason}); stopping")
     free = list(copies)
     results: dict[int, str] = {}
 
@@ -460,12 +475,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         original = path.read_text()
         try:
             path.write_text(apply(original, mutant))
-            outcome, seconds = _run_tests(copy, TARGETS[mutant.module], args.timeout)
+            outcome, seconds, reason = _run_tests(copy, TARGETS[mutant.module], args.timeout)
         finally:
             path.write_text(original)
             free.append(copy)
         results[number] = outcome
         print(f"{number:4d} {outcome:16s} {seconds:6.1f}s {mutant.describe()}", flush=True)
+        if reason:
+            print(f"{'':22s} by {_short(reason, 120)}", flush=True)
 
     try:
         with ThreadPoolExecutor(max_workers=len(copies)) as pool:

@@ -207,3 +207,67 @@ async def test_a_cancelled_caller_stops_waiting_at_once_and_may_abort_the_call()
     assert release.is_set()  # on_cancel ran: the blocking call could return
     workers.shutdown()
     assert not _alive("cancel-test")
+
+
+def test_worker_threads_are_named_after_the_executor_in_start_order() -> None:
+    # Thread dumps and ``%(threadName)s`` in logs show these names: one number per thread.
+    workers = Workers(3, name="named-test")
+    release = threading.Event()
+    running = threading.Semaphore(0)
+
+    def blocked() -> int:
+        running.release()
+        release.wait()
+        return 1
+
+    futures = [workers.submit(blocked) for _ in range(3)]
+    for _ in range(3):
+        assert running.acquire(timeout=5)
+    assert sorted(thread.name for thread in _alive("named-test")) == [
+        "named-test-1",
+        "named-test-2",
+        "named-test-3",
+    ]
+    release.set()
+    assert [future.result(timeout=5) for future in futures] == [1, 1, 1]
+    workers.shutdown()
+
+
+def test_a_worker_holds_at_most_the_read_ahead_for_a_consumer_that_keeps_taking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The patience is raised so a slow machine's loop never outwaits it: every wait of the
+    # producer then ends because the consumer took, and no batch exceeds the read-ahead.
+    from langchain_bedrock_claude import _bridge
+
+    monkeypatch.setattr(_bridge, "_READ_AHEAD_PATIENCE", 30.0)
+    total = 5 * _bridge._READ_AHEAD
+
+    async def scenario() -> list[list[object]]:
+        channel = Channel(asyncio.get_running_loop())
+
+        def pump() -> None:
+            for index in range(total):
+                channel.put(index)
+            channel.put(None, last=True)
+
+        async def consume() -> list[list[object]]:
+            batches: list[list[object]] = []
+            while not batches or batches[-1][-1] is not None:
+                batches.append(await channel.get_batch())
+            return batches
+
+        producer = threading.Thread(target=pump)
+        producer.start()
+        try:
+            return await asyncio.wait_for(consume(), timeout=10)
+        finally:
+            channel.close()
+            producer.join(timeout=5)
+
+    batches = asyncio.run(scenario())
+    assert [item for batch in batches for item in batch] == [*range(total), None]
+    # The end (``last``) never waits, so it may ride on a full batch.
+    assert max(len([item for item in batch if item is not None]) for batch in batches) == (
+        _bridge._READ_AHEAD
+    )

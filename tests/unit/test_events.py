@@ -130,3 +130,17 @@ def test_repeated_header_blocks_are_decoded_once_through_botocores_buffer() -> N
     assert len(messages) == len(EVENTS)
     assert memo.hits == len(EVENTS) - 1  # every chunk event carries the same header block
     assert messages[-1].headers[":event-type"] == "chunk"
+
+
+def test_the_header_memo_stays_bounded_on_a_stream_of_distinct_header_blocks() -> None:
+    # Each header block of a hostile or odd stream could differ: the memo keeps a fixed few
+    # (it is a speed-up for the repeated chunk headers, not a store that grows with the stream).
+    from langchain_bedrock_claude._events import _RepeatedHeaders
+
+    memo = _RepeatedHeaders()
+    blocks = [encode_headers([(":event-type", f"kind-{n}")]) for n in range(20)]
+    parsed = [memo.parse(block) for block in blocks]
+    assert parsed == [{":event-type": f"kind-{n}"} for n in range(20)]
+    again = [memo.parse(block) for block in blocks]
+    assert again == parsed
+    assert memo.hits == _RepeatedHeaders._LIMIT == 8  # only the first eight were kept

@@ -1,0 +1,17 @@
+"""Exact answers of BedrockClaude's langchain-aws argument translation, pinned by mutation testing."""
+
+from __future__ import annotations
+
+import pytest
+
+import langchain_bedrock_claude as pkg
+from langchain_bedrock_claude import BedrockClaude
+
+
+def test_guardrails_without_an_identifier_names_only_the_keys_given() -> None:
+    # A key set to None was not given: the message lists what the caller did pass.
+    with pytest.raises(pkg.InvalidParameterError) as caught:
+        BedrockClaude(guardrails={"guardrailVersion": "1", "trace": None})
+    assert str(caught.value) == (
+        "'guardrails' needs a 'guardrailIdentifier' (got only 'guardrailVersion')."
+    )
