@@ -158,17 +158,6 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Code another change is moving out of a module while this tool runs: the model-rule checks
-# leave ``_params.py`` for ``_model_checks.py`` (mutate them there). A function name skips the
-# function; ``function:first statement`` skips that statement and every one after it.
-OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
-    "_params.py": (
-        "_check_model_rules",
-        "_check_features:if budget is None:",
-        "_MIN_THINKING_TOP_P",
-    ),
-}
-
 
 def expand(tests: Sequence[str], root: Path = ROOT) -> list[str]:
     """``tests`` as test files in order: a directory adds its files not already named."""
@@ -234,34 +223,6 @@ def _short(text: str, limit: int = 70) -> str:
 
 def _span(node: ast.AST) -> range:
     return range(node.lineno, (node.end_lineno or node.lineno) + 1)  # type: ignore[attr-defined]
-
-
-def _out_of_scope_lines(tree: ast.Module, source: str, module: str) -> set[int]:
-    """The lines :data:`OUT_OF_SCOPE` names for ``module``."""
-    lines: set[int] = set()
-    for entry in OUT_OF_SCOPE.get(module, ()):
-        name, _, first = entry.partition(":")
-        for node in tree.body:
-            targets = (
-                node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-            )
-            if any(isinstance(target, ast.Name) and target.id == name for target in targets):
-                lines.update(_span(node))
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name != name:
-                continue
-            if not first:
-                lines.update(_span(node))
-                continue
-            starts = [
-                index
-                for index, statement in enumerate(node.body)
-                if (ast.get_source_segment(source, statement) or "").startswith(first)
-            ]
-            if not starts:
-                sys.exit(f"OUT_OF_SCOPE: no statement {first!r} in {module}:{name}")
-            for statement in node.body[starts[0] :]:
-                lines.update(_span(statement))
-    return lines
 
 
 def _skipped_lines(tree: ast.Module) -> set[int]:
@@ -331,7 +292,7 @@ def mutants_of(module: str) -> list[Mutant]:
     path = ROOT / PACKAGE / module
     source = path.read_text()
     tree = ast.parse(source)
-    skipped = _skipped_lines(tree) | _out_of_scope_lines(tree, source, module)
+    skipped = _skipped_lines(tree)
     found: list[Mutant] = []
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or node.lineno in skipped:
