@@ -209,8 +209,10 @@ async def test_a_cancelled_caller_stops_waiting_at_once_and_may_abort_the_call()
     assert not _alive("cancel-test")
 
 
-def test_worker_threads_are_named_after_the_executor_in_start_order() -> None:
+def test_worker_threads_are_named_in_start_order_and_never_hold_up_interpreter_exit() -> None:
     # Thread dumps and ``%(threadName)s`` in logs show these names: one number per thread.
+    # Daemon threads: a script that ends while a worker idles exits at once, not after the
+    # worker's idle wait.
     workers = Workers(3, name="named-test")
     release = threading.Event()
     running = threading.Semaphore(0)
@@ -228,6 +230,7 @@ def test_worker_threads_are_named_after_the_executor_in_start_order() -> None:
         "named-test-2",
         "named-test-3",
     ]
+    assert all(thread.daemon for thread in _alive("named-test"))
     release.set()
     assert [future.result(timeout=5) for future in futures] == [1, 1, 1]
     workers.shutdown()
@@ -271,3 +274,31 @@ def test_a_worker_holds_at_most_the_read_ahead_for_a_consumer_that_keeps_taking(
     assert max(len([item for item in batch if item is not None]) for batch in batches) == (
         _bridge._READ_AHEAD
     )
+
+
+def test_a_cancelled_consumer_does_not_stop_the_wake_up_of_other_streams() -> None:
+    # A consumer cancelled while it waited leaves its (cancelled) waiter behind; the next
+    # piece for it must not disturb the wake-up that serves the other streams of the loop.
+    errors: list[dict[str, Any]] = []
+
+    async def scenario() -> list[object]:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _, context: errors.append(context))
+        gone, alive = Channel(loop), Channel(loop)
+        cancelled = asyncio.ensure_future(gone.get_batch())
+        waiting = asyncio.ensure_future(alive.get_batch())
+        await asyncio.sleep(0)  # both consumers wait
+        cancelled.cancel()
+        await asyncio.sleep(0)
+
+        def pumps() -> None:  # one wake-up serves both channels, the cancelled one first
+            gone.put("dropped")
+            alive.put("piece")
+
+        producer = threading.Thread(target=pumps)
+        producer.start()
+        producer.join()
+        return await asyncio.wait_for(waiting, timeout=5)
+
+    assert asyncio.run(scenario()) == ["piece"]
+    assert errors == []
