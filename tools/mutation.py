@@ -121,6 +121,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "_formats/prompt.py": ("tests/unit/test_prompt.py", "tests/unit/test_formats.py", _UNIT),
     "_streaming.py": (
         _UNIT,
+        "tests/integration/test_pinned_streams.py",
         "tests/integration/test_client.py",
         "tests/integration/test_stream_internals.py",
         "tests/integration/test_cancellation.py",
