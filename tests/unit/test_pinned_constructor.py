@@ -15,3 +15,10 @@ def test_guardrails_without_an_identifier_names_only_the_keys_given() -> None:
     assert str(caught.value) == (
         "'guardrails' needs a 'guardrailIdentifier' (got only 'guardrailVersion')."
     )
+
+
+def test_langchain_aws_arguments_left_at_none_are_accepted_and_set_nothing() -> None:
+    # Code ported from langchain-aws often passes its defaults explicitly.
+    llm = BedrockClaude(guardrails=None, config=None, region_name="us-east-1")
+    assert llm.guardrail_identifier is None
+    assert llm.guardrail_version is None
