@@ -150,6 +150,12 @@ def test_workers_grow_with_demand_up_to_their_ceiling_and_end_when_idle() -> Non
     futures = [workers.submit(blocked) for _ in range(5)]
     for _ in range(5):  # five calls at once: five threads, none waits for another
         assert running.acquire(timeout=5)
+    # Thread dumps and ``%(threadName)s`` in logs show one number per thread, in start order;
+    # daemons, so a script that ends while a worker idles exits at once.
+    assert sorted(thread.name for thread in _alive("grow-test")) == [
+        f"grow-test-{n}" for n in range(1, 6)
+    ]
+    assert all(thread.daemon for thread in _alive("grow-test"))
     assert workers.threads == 5
     more = [workers.submit(blocked) for _ in range(10)]
     assert _eventually(lambda: workers.threads == 8)  # the ceiling: the rest wait their turn
@@ -207,33 +213,6 @@ async def test_a_cancelled_caller_stops_waiting_at_once_and_may_abort_the_call()
     assert release.is_set()  # on_cancel ran: the blocking call could return
     workers.shutdown()
     assert not _alive("cancel-test")
-
-
-def test_worker_threads_are_named_in_start_order_and_never_hold_up_interpreter_exit() -> None:
-    # Thread dumps and ``%(threadName)s`` in logs show these names: one number per thread.
-    # Daemon threads: a script that ends while a worker idles exits at once, not after the
-    # worker's idle wait.
-    workers = Workers(3, name="named-test")
-    release = threading.Event()
-    running = threading.Semaphore(0)
-
-    def blocked() -> int:
-        running.release()
-        release.wait()
-        return 1
-
-    futures = [workers.submit(blocked) for _ in range(3)]
-    for _ in range(3):
-        assert running.acquire(timeout=5)
-    assert sorted(thread.name for thread in _alive("named-test")) == [
-        "named-test-1",
-        "named-test-2",
-        "named-test-3",
-    ]
-    assert all(thread.daemon for thread in _alive("named-test"))
-    release.set()
-    assert [future.result(timeout=5) for future in futures] == [1, 1, 1]
-    workers.shutdown()
 
 
 def test_a_worker_holds_at_most_the_read_ahead_for_a_consumer_that_keeps_taking(
