@@ -95,3 +95,13 @@ def test_unknown_parameters_suggest_the_right_name():
     ):
         reject_unknown({"temprature": 1}, ["temperature", "top_p"])
     reject_unknown({}, ["temperature"])
+
+
+@pytest.mark.parametrize("extra_body", [[("top_k", 5)], "top_k", 5])
+def test_extra_body_that_is_not_a_mapping_is_refused_by_name(extra_body):
+    # A list of pairs would pass dict(); it is still not the mapping the API documents.
+    with pytest.raises(InvalidParameterError) as caught:
+        check(extra_body=extra_body)
+    assert str(caught.value) == (
+        f"'extra_body' must be a mapping of body fields (got {type(extra_body).__name__})."
+    )
