@@ -44,6 +44,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/unit/test_pinned_behaviour.py",
         _UNIT,
         "tests/integration/test_features.py",
+        "tests/integration/test_thinking_options.py",
     ),
     "_options.py": (
         "tests/unit/test_options.py",
@@ -52,6 +53,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         _UNIT,
         "tests/integration/test_features.py",
         "tests/integration/test_cli_features.py",
+        "tests/integration/test_thinking_options.py",
     ),
     "_model_rules.py": ("tests/unit/test_routing.py", _UNIT),
     "_model_checks.py": ("tests/unit/test_params.py", _UNIT),
@@ -61,7 +63,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/unit/test_options.py",
         _UNIT,
         "tests/integration/test_features.py",
+        "tests/integration/test_retired_models.py",
         "tests/integration/test_client.py",
+        "tests/integration/test_thinking_options.py",
     ),
     "_retry.py": (
         "tests/unit/test_errors.py",
@@ -70,6 +74,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/integration/test_error_translation.py",
         "tests/integration/test_client.py",
         "tests/integration/test_reliability.py",
+        "tests/integration/test_retired_models.py",
     ),
     "_errors.py": (
         "tests/unit/test_errors.py",
@@ -84,6 +89,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         _UNIT,
         "tests/integration/test_error_translation.py",
         "tests/integration/test_client.py",
+        "tests/integration/test_retired_models.py",
     ),
     "_redact.py": (
         "tests/unit/test_translate.py",
@@ -111,6 +117,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/unit/test_events.py",
         _UNIT,
         "tests/integration/test_replay_recordings.py",
+        "tests/integration/test_thinking_options.py",
     ),
     "_formats/text_completions.py": (
         "tests/unit/test_formats.py",

@@ -144,3 +144,27 @@ def test_the_header_memo_stays_bounded_on_a_stream_of_distinct_header_blocks() -
     again = [memo.parse(block) for block in blocks]
     assert again == parsed
     assert memo.hits == _RepeatedHeaders._LIMIT == 8  # only the first eight were kept
+
+
+def test_a_known_non_chunk_event_is_skipped_as_botocore_reads_it() -> None:
+    # An exception shape sent as an *event* (not an exception message) parses to a mapping
+    # without "chunk": it is skipped, and the chunks around it still arrive.
+    odd = encode_message(
+        encode_headers(
+            [
+                (":message-type", "event"),
+                (":event-type", "modelStreamErrorException"),
+                (":content-type", "application/json"),
+            ]
+        ),
+        b'{"message":"not an exception message"}',
+    )
+    data = encode_chunk(b'{"n":1}', 0) + odd + encode_chunk(b'{"n":2}', 0)
+    botocore_events = list(_body(data, 1 << 16))
+    assert [list(event) for event in botocore_events] == [
+        ["chunk"],
+        ["modelStreamErrorException"],
+        ["chunk"],
+    ]
+    expected = [event["chunk"]["bytes"] for event in botocore_events if "chunk" in event]
+    assert [chunk_bytes(piece) for piece in chunk_events(_body(data, 1 << 16))] == expected
