@@ -364,6 +364,10 @@ def _scratch_copy() -> Path:
     return target
 
 
+_TESTS_FAILED = 1
+"""pytest's exit code when tests ran and some failed; any other non-zero code is no verdict."""
+
+
 def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, float, str]:
     """``killed`` if the tests fail or hang in ``copy``, else ``survived``; and by which test.
 
@@ -372,7 +376,10 @@ def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, f
     a real kill.
     """
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", *expand(tests)]
+    # Expanded in the copy: a test file added to this checkout after the copy was made must not
+    # be asked for there (pytest would stop with "file not found", which is no kill).
+    files = expand(tests, copy)
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", *files]
     started = time.monotonic()
     try:
         result = subprocess.run(
@@ -383,6 +390,8 @@ def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, f
     elapsed = time.monotonic() - started
     if result.returncode == 0:
         return "survived", elapsed, ""
+    if result.returncode != _TESTS_FAILED:  # interrupted, internal or usage error, no tests
+        return f"error (exit {result.returncode})", elapsed, result.stderr.decode()[-200:]
     output = result.stdout.decode(errors="replace").splitlines()
     reasons = [line for line in output if line.startswith(("FAILED ", "ERROR "))]
     reason = reasons[0] if reasons else (output[-1] if output else f"exit {result.returncode}")
@@ -459,6 +468,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for copy in copies:
             shutil.rmtree(copy, ignore_errors=True)
+    errors = [(n, m) for n, m in numbered if results.get(n, "").startswith("error")]
+    for number, mutant in errors:
+        print(f"  no verdict {number:4d} {mutant.describe()} ({results[number]})")
+    numbered = [(n, m) for n, m in numbered if (n, m) not in errors]
     survivors = [(n, m) for n, m in numbered if results.get(n) == "survived"]
     killed = len(numbered) - len(survivors)
     print(f"\nkilled {killed} of {len(numbered)} ({100 * killed / max(1, len(numbered)):.0f}%)")
