@@ -156,6 +156,18 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/integration/test_llm_hardening.py",
         "tests/integration/test_llm.py",
     ),
+    "_lc_base.py": (
+        "tests/unit/test_llm_unit.py",
+        "tests/unit/test_pinned_constructor.py",
+        "tests/unit/test_settings.py",
+        "tests/unit/test_secrets.py",
+        "tests/unit/test_chat_model_unit.py",
+        _UNIT,
+        "tests/integration/test_pinned_llm.py",
+        "tests/integration/test_llm.py",
+        "tests/integration/test_llm_hardening.py",
+        "tests/integration/test_chat_model.py",
+    ),
     "llms.py": (
         "tests/unit/test_llm_unit.py",
         "tests/unit/test_secrets.py",
