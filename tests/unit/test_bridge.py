@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
+import random
 import threading
 import time
 import weakref
@@ -177,6 +179,34 @@ def test_an_idle_worker_is_reused_rather_than_a_new_one_started() -> None:
     assert workers.threads == 1
     workers.shutdown()
     assert not _alive("reuse-test")
+
+
+def test_a_call_submitted_as_an_idle_worker_times_out_is_still_run() -> None:
+    # The race the idle check guards: a worker's wait times out while a call arrives, and the
+    # call counted it as idle (so started no thread). The worker must take the call, not end
+    # and leave it waiting. Four callers, each with one worker, send calls at about the idle
+    # timeout for 1 s, so the race happens many times over (a worker that ends loses a call
+    # within about 0.1 s).
+    lost: list[int] = []
+
+    def caller(lane: int) -> None:
+        workers = Workers(1, idle_seconds=0.001, name=f"timeout-race-test-{lane}")
+        jitter = random.Random(lane)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and not lost:
+            try:
+                workers.submit(int).result(timeout=1)
+            except concurrent.futures.TimeoutError:  # not the builtin before Python 3.11
+                lost.append(lane)
+            time.sleep(jitter.uniform(0.0005, 0.0015))
+        workers.shutdown(wait=False)
+
+    callers = [threading.Thread(target=caller, args=(lane,)) for lane in range(4)]
+    for thread in callers:
+        thread.start()
+    for thread in callers:
+        thread.join()
+    assert lost == []
 
 
 def test_dropping_the_workers_ends_their_threads() -> None:

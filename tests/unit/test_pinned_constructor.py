@@ -31,3 +31,24 @@ def test_a_config_with_one_timeout_keeps_botocores_default_for_the_other() -> No
     assert BedrockClaude(config=Config(read_timeout=7)).timeout == (10.0, 7)
     # A Config without timeouts sets none, so an explicit timeout= is no clash.
     assert BedrockClaude(config=Config(region_name="eu-west-1"), timeout=5).timeout == 5
+
+
+def test_a_config_retry_count_is_read_as_botocore_counts_it() -> None:
+    from botocore.config import Config
+
+    # total_max_attempts counts the first try, max_attempts (legacy) does not.
+    assert BedrockClaude(config=Config(retries={"total_max_attempts": 3})).max_retries == 2
+    assert BedrockClaude(config=Config(retries={"max_attempts": 3})).max_retries == 3
+
+
+@pytest.mark.parametrize(("name", "value"), [("system", True), ("model", 1.5)])
+def test_a_bool_or_a_float_for_a_text_field_is_pydantics_type_error(
+    name: str, value: object
+) -> None:
+    # Only number fields refuse a bool or a fraction themselves; a text field's wrong type is
+    # pydantic's error, which names the type it wanted.
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="Input should be a valid string") as caught:
+        BedrockClaude(**{name: value})
+    assert name in str(caught.value)
