@@ -3,7 +3,9 @@
 Not a CI step: it answers "would the tests notice if this line were wrong?" for a seeded sample
 of small, syntax-preserving changes (mutants). Each mutant is written into a scratch copy of the
 tracked files (never into this checkout), the tests that cover its module run against that copy,
-and the mutant is *killed* when they fail (or hang past ``--timeout``), *survived* otherwise.
+and the mutant is *killed* when they fail (or hang past ``--timeout``, or cannot even be
+collected while the unmutated copy can), *survived* otherwise; *no verdict* when pytest stops
+for a reason the mutant did not cause.
 
     python -m tools.mutation --limit 120 --jobs 2          # sample, run, report
     python -m tools.mutation --list --module _params.py    # show the mutants, run nothing
@@ -410,6 +412,19 @@ def _run_tests(copy: Path, tests: Sequence[str], timeout: float) -> tuple[str, f
     return "killed", elapsed, reason
 
 
+def _collects(copy: Path, tests: Sequence[str], timeout: float) -> bool:
+    """Whether pytest collects ``tests`` in ``copy`` without an error (nothing is run)."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", *expand(tests, copy)]
+    try:
+        result = subprocess.run(
+            command, cwd=copy, env=env, capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return result.returncode == 0
+
+
 def _check_copy_imports_itself(copy: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(copy)}
     where = subprocess.run(
@@ -466,6 +481,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             path.write_text(apply(original, mutant))
             outcome, seconds, reason = _run_tests(copy, TARGETS[mutant.module], args.timeout)
+            if outcome.startswith("error"):
+                # pytest stopped before running tests (a conftest or test module failed to
+                # import, ...). The mutant did it if the unmutated copy collects fine: every
+                # user's import fails the same way, a kill. Otherwise the copy or the tool is
+                # at fault: no verdict.
+                path.write_text(original)
+                if _collects(copy, TARGETS[mutant.module], args.timeout):
+                    outcome = "killed (error)"
         finally:
             path.write_text(original)
             free.append(copy)

@@ -131,3 +131,20 @@ def test_a_started_stream_blocked_on_a_quiet_server_is_woken_by_close(emu):
     assert time.monotonic() - started < 2.0
     assert outcome and isinstance(outcome[0], pkg.BedrockClaudeError)
     client.close()
+
+
+def test_a_boto3_client_given_to_several_clients_is_used_by_each(emu):
+    # The first one tracks its connections for aborts; the next ones find it tracked already
+    # and must still use it (not build one of their own from the environment).
+    runtime = sigv4_boto3(emu)
+    try:
+        for _ in range(3):
+            client = AnthropicBedrock(client=runtime)
+            assert client.Completion.create(model=SONNET_45, prompt="hi").completion
+        assert len(emu.requests) == 3
+        assert all(
+            f"Credential={CREDENTIALS['access_key']}/" in request.headers["authorization"]
+            for request in emu.requests
+        )
+    finally:
+        runtime.close()

@@ -179,6 +179,18 @@ def test_messages_stream_events_give_text_thinking_and_final_usage():
     }
 
 
+def test_a_guardrail_trace_in_a_stream_event_without_the_action_is_kept():
+    # Bedrock sends both on the last event; each is kept wherever it comes, as said.
+    parser = messages.StreamParser()
+    trace = {"guardrail": {"actionReason": "Guardrail blocked."}}
+    parser.feed({"type": "message_delta", "delta": {"stop_reason": "end_turn"}})
+    parser.feed({"type": "message_stop", "amazon-bedrock-trace": trace})
+    result = parser.result()
+    assert result.metadata["guardrail_trace"] == trace
+    assert "guardrail_action" not in result.metadata
+    assert result.stop_reason == "end_turn"
+
+
 @pytest.mark.parametrize("with_type", [True, False])
 def test_legacy_stream_chunks_with_and_without_type_key(with_type):
     extra = {"type": "completion"} if with_type else {}
