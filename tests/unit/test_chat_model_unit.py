@@ -108,6 +108,22 @@ def test_media_a_model_cannot_read_is_refused(model, content, says):
         chat._request([HumanMessage([{"type": "text", "text": "What is it?"}, *content])], None, {})
 
 
+@pytest.mark.parametrize(
+    ("model", "content"),
+    [
+        ("anthropic.claude-3-5-haiku-20241022-v1:0", [PDF]),
+        ("anthropic.claude-3-5-haiku-20241022-v1:0", [IMAGE]),
+        ("anthropic.claude-3-haiku-20240307-v1:0", [IMAGE]),
+    ],
+)
+def test_media_a_model_can_read_is_accepted(model, content):
+    # The table's rows (Claude 3.5 Haiku: images and PDF, from Anthropic's models overview).
+    from langchain_core.messages import HumanMessage
+
+    chat = ChatBedrockClaude(model=model, region="us-east-1", max_tokens=1000)
+    chat._request([HumanMessage([{"type": "text", "text": "What is it?"}, *content])], None, {})
+
+
 def test_a_prefill_is_refused_for_a_model_without_it():
     from langchain_core.messages import AIMessage, HumanMessage
 

@@ -64,3 +64,22 @@ def test_unknown_call_option_is_a_clear_error():
         InvalidParameterError, match="'temprature' \\(did you mean 'temperature'\\?\\)"
     ):
         llm._request("hi", None, {"temprature": 0.1})
+
+
+def test_a_deepcopy_around_the_llm_keeps_its_boto3_client_one_client():
+    # The client is shared through deepcopy's memo, so the same client elsewhere in the copied
+    # structure (a chain, a config) stays that client too.
+    import copy
+
+    import boto3
+
+    boto = boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+    )
+    copied = copy.deepcopy({"llm": BedrockClaude(client=boto), "client": boto})
+    assert copied["client"] is boto
+    assert copied["llm"].client is boto
+    boto.close()

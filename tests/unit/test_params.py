@@ -105,3 +105,37 @@ def test_extra_body_that_is_not_a_mapping_is_refused_by_name(extra_body):
     assert str(caught.value) == (
         f"'extra_body' must be a mapping of body fields (got {type(extra_body).__name__})."
     )
+
+
+@pytest.mark.parametrize(
+    ("thinking", "message"),
+    [
+        (
+            {"budget": 2048, "mode": None},
+            "extended thinking does not work with 'temperature' or 'top_k'; remove them or "
+            "'thinking_budget_tokens'.",
+        ),
+        (
+            {"budget": None, "mode": "adaptive"},
+            "thinking does not work with 'temperature' or 'top_k'; remove them or thinking "
+            "(thinking='disabled').",
+        ),
+    ],
+)
+def test_thinkings_sampling_refusal_names_the_setting_to_undo(thinking, message):
+    # Budgeted thinking is undone by dropping the budget, adaptive thinking by disabling it.
+    from langchain_bedrock_claude._model_checks import check_thinking
+    from langchain_bedrock_claude._routing import resolve_model
+
+    model = SONNET_4 if thinking["budget"] else "us.anthropic.claude-sonnet-4-6"
+    with pytest.raises(InvalidParameterError) as caught:
+        check_thinking(
+            resolve_model(model),
+            max_tokens=4096,
+            max_tokens_name="max_tokens",
+            effort=None,
+            temperature=0.5,
+            top_k=3,
+            **thinking,
+        )
+    assert str(caught.value) == message

@@ -171,3 +171,16 @@ def test_blank_or_non_string_ids_are_refused(model_id):
 def test_unknown_api_is_refused():
     with pytest.raises(InvalidParameterError, match="'api'"):
         resolve_model("anthropic.claude-v2", "chat")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "limit"),
+    [("us.anthropic.claude-opus-4-0", 32_000), ("anthropic.claude-3-0-opus", 4096)],
+)
+def test_a_version_with_a_trailing_zero_takes_that_versions_rules(model_id, limit):
+    # Anthropic's alias spelling (claude-opus-4-0 is Claude Opus 4), not the family's newest.
+    from langchain_bedrock_claude._params import check_params
+
+    check_params(model=model_id, prompt="hi", max_tokens=limit)
+    with pytest.raises(InvalidParameterError, match=f"between 1 and {limit} for {model_id}"):
+        check_params(model=model_id, prompt="hi", max_tokens=limit + 1)
