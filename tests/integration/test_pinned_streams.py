@@ -36,3 +36,30 @@ def test_a_streams_repr_names_its_model_and_request_and_nothing_secret(emu: Any)
 
     assert asyncio.run(scenario()) == "c"
     assert CREDENTIALS["secret_key"] not in shown
+
+
+def test_a_finished_stream_says_why_it_stopped(twin: Any, emu: Any) -> None:
+    emu.reply("one two STOP three")
+    stream, _ = twin.stream(stop_sequences=["STOP"])
+    assert stream.stop_reason == "stop_sequence"
+    emu.reply("one two three four")
+    stream, _ = twin.stream(max_tokens_to_sample=2)
+    assert stream.stop_reason == "max_tokens"
+    assert stream.usage is not None and stream.usage.output_tokens == 2
+
+
+def test_an_async_streams_iterator_closed_before_it_is_read_yields_nothing(emu: Any) -> None:
+    options = {"region": "us-east-1", "endpoint_url": emu.endpoint_url, **CREDENTIALS}
+
+    async def scenario() -> list[Any]:
+        emu.reply(["a", "b"])
+        client = AsyncAnthropicBedrock(**options)
+        try:
+            stream = await client.Completion.create(model=SONNET_45, prompt="hi", stream=True)
+            chunks = aiter(stream)
+            await chunks.aclose()  # type: ignore[attr-defined]
+            return [chunk async for chunk in chunks]
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(scenario()) == []

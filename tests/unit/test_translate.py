@@ -244,6 +244,19 @@ def test_secrets_echoed_in_aws_messages_never_reach_str_repr_pickle_or_traceback
     assert "The security token <redacted> is invalid" in str(error)
 
 
+def test_secrets_in_the_error_a_foreign_one_was_raised_while_handling_are_redacted_too():
+    # A traceback prints the whole chain: __cause__ ("raise ... from") and __context__ (raised
+    # while handling another, without "from").
+    with pytest.raises(pkg.APIConnectionError) as caught, map_aws_errors("m"):
+        try:
+            raise OSError(f"Authorization: Bearer {API_KEY}")
+        except OSError:
+            raise ProtocolError("Connection broken")  # noqa: B904 (the context is the point)
+    assert isinstance(caught.value.__cause__.__context__, OSError)
+    for text in everything_shown(caught.value):
+        assert API_KEY not in text
+
+
 def test_a_message_we_build_from_foreign_text_is_redacted_too():
     error = pkg.APIConnectionError(f"broke ({ProtocolError(f'Bearer {API_KEY}')!r})")
     assert API_KEY not in str(error)
