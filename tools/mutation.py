@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "langchain_bedrock_claude"
@@ -320,7 +321,8 @@ def mutants_of(module: str) -> list[Mutant]:
         if not hasattr(node, "lineno") or node.lineno in skipped:
             continue
         for kind, replacement in _variants(node):
-            target = node.test if isinstance(node, ast.If) else node  # an if: mutate its test
+            # An if: mutate its test. Every node with a line number is an expr or a stmt.
+            target = cast("ast.expr | ast.stmt", node.test if isinstance(node, ast.If) else node)
             before = ast.get_source_segment(source, target)
             if before is None:
                 continue
