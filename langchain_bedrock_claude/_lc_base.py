@@ -4,7 +4,8 @@
 :class:`BedrockClaudeFields`: each field is declared once, with the same name and alias in both
 (the Bedrock feature options come from the one declaration, through
 :class:`BedrockOptionFields`), both check their constructor arguments the same way, and both
-build the same twin clients over one boto3 client and connection pool.
+build the same twin clients over one boto3 client and connection pool, whose size bounds
+their batches (:meth:`BedrockClaudeFields._concurrency`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from langchain_core.language_models.base import LangSmithParams
+from langchain_core.runnables import RunnableConfig
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr
 
 from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
 from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
 from ._constructor import constructor_arguments
+from ._errors import InvalidParameterError
 from ._model_rules import DEFAULT_MODEL
 from ._option_fields import BedrockOptionFields
 from ._options import OPTION_NAMES
@@ -199,6 +202,27 @@ class BedrockClaudeFields(BedrockOptionFields):
     @cached_property
     def _async_client(self) -> AsyncAnthropicBedrock:
         return self._twin(AsyncAnthropicBedrock)
+
+    def _concurrency(self, config: RunnableConfig | None = None) -> int:
+        """How many inputs of one batch are in flight at once.
+
+        The caller's ``max_concurrency``, else the connection pool's size: more would only
+        queue for a connection (or, async, for a worker thread).
+
+        Raises:
+            InvalidParameterError: ``max_concurrency`` is not a positive integer.
+        """
+        given = (config or {}).get("max_concurrency")
+        if given is not None:
+            if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+                raise InvalidParameterError(
+                    f"'max_concurrency' must be a positive integer (got {given!r})."
+                )
+            return given
+        if self.client is not None:
+            # A boto3 client passed in brings its own pool (botocore's default is 10).
+            return int(self.client.meta.config.max_pool_connections)
+        return self._runtime.settings.max_connections
 
     def _stops(self, stop: list[str] | str | None) -> list[str]:
         # A new list: neither the field nor the caller's list is ever mutated. A string is one

@@ -26,12 +26,11 @@ from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.prompt_values import ChatPromptValue, PromptValue
 from langchain_core.runnables import RunnableConfig
-from langchain_core.runnables.config import get_config_list
 
 from ._batching import amap_concurrently, map_concurrently
-from ._errors import InvalidParameterError
 from ._exchange import Exchange
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
+from ._lc_batches import GENERATE_THREADS, ConcurrentBatches
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
 from ._params import check_params, reject_unknown
@@ -39,6 +38,8 @@ from ._request import PreparedRequest, prepare
 from ._types import Api
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .batch import LLMBatchJobs
 
 __all__ = ["BedrockClaude"]
@@ -76,7 +77,7 @@ def _to_generation_chunk(piece: CompletionChunk) -> GenerationChunk:
     return GenerationChunk(text=piece.completion)
 
 
-class BedrockClaude(LLM, BedrockClaudeFields):
+class BedrockClaude(ConcurrentBatches[str], LLM, BedrockClaudeFields):
     """Anthropic's Claude on AWS Bedrock, as a LangChain LLM (text in, text out).
 
     Works with every current Claude model, inference profile and ARN (Messages API), and with
@@ -87,6 +88,10 @@ class BedrockClaude(LLM, BedrockClaudeFields):
     Every Bedrock feature option (guardrails, service tier, thinking, caching, ...) is a field,
     inherited with the connection and sampling fields from :class:`BedrockClaudeFields` (as
     :class:`ChatBedrockClaude` does), and can be overridden per call.
+
+    ``batch``, ``abatch``, ``generate``, ``agenerate`` and the ``*_as_completed`` paths run
+    their prompts at once, bounded by ``max_concurrency`` or the connection pool
+    (:class:`ConcurrentBatches`).
     """
 
     api: Api | None = None
@@ -165,7 +170,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
 
     # --- per-call options as fields: part of the LLM cache key ---------------------------------
 
-    def _for_call(self, kwargs: dict[str, Any]) -> tuple[BedrockClaude, dict[str, Any]]:
+    def _for_call(self, kwargs: dict[str, Any]) -> tuple[Self, dict[str, Any]]:
         """This model with the call's options as fields, and the other arguments.
 
         langchain-core keys its LLM cache on the model's fields and ``stop`` only: an option
@@ -207,93 +212,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
             prompts, self._stops_or_none(stop), callbacks, **rest
         )
 
-    # --- batches: every prompt at once, each its own run -------------------------------------
-
-    def batch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[str]:
-        """Answer every input at once, each as its own :meth:`invoke`; answers in input order.
-
-        At most ``max_concurrency`` (from ``config``) prompts are in flight at a time, else as
-        many as the connection pool holds (``max_connections``). Each prompt is its own run:
-        callbacks, streamed tokens, the LLM cache and usage are those of its ``invoke``.
-
-        Args:
-            inputs: The prompts (strings, prompt values or message lists).
-            config: One config for all inputs, or one per input.
-            return_exceptions: Put a failed prompt's own error in its place and go on;
-                without it, the first error is raised and the other requests are stopped
-                (those not sent are never sent; those in flight are aborted).
-            **kwargs: Per-call options, as for :meth:`invoke`.
-
-        Returns:
-            The answers, in the order of ``inputs``.
-        """
-        if not inputs:
-            return []
-        configs = get_config_list(config, len(inputs))
-        model, rest = self._for_call(kwargs)
-        answers = map_concurrently(
-            lambda pair: model.invoke(pair[0], pair[1], **rest),
-            list(zip(inputs, configs, strict=True)),
-            limit=self._concurrency(configs[0]),
-            return_exceptions=return_exceptions,
-            abortable=Exchange,
-            name="bedrock-claude-batch",
-        )
-        return cast("list[str]", answers)
-
-    async def abatch(
-        self,
-        inputs: list[LanguageModelInput],
-        config: RunnableConfig | list[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[str]:
-        """The async twin of :meth:`batch`: each input as its own :meth:`ainvoke`.
-
-        Without ``return_exceptions``, the first error cancels the other calls (their
-        requests are aborted) before it is raised; so does cancelling the caller.
-        """
-        if not inputs:
-            return []
-        configs = get_config_list(config, len(inputs))
-        model, rest = self._for_call(kwargs)
-
-        async def answer(pair: tuple[LanguageModelInput, RunnableConfig]) -> str:
-            return await model.ainvoke(pair[0], pair[1], **rest)
-
-        answers = await amap_concurrently(
-            answer,
-            list(zip(inputs, configs, strict=True)),
-            limit=self._concurrency(configs[0]),
-            return_exceptions=return_exceptions,
-        )
-        return cast("list[str]", answers)
-
-    def _concurrency(self, config: RunnableConfig | None = None) -> int:
-        """How many prompts of one batch are in flight at once.
-
-        The caller's ``max_concurrency``, else the connection pool's size: more would only
-        queue for a connection (or, async, for a worker thread).
-        """
-        given = (config or {}).get("max_concurrency")
-        if given is not None:
-            if isinstance(given, bool) or not isinstance(given, int) or given < 1:
-                raise InvalidParameterError(
-                    f"'max_concurrency' must be a positive integer (got {given!r})."
-                )
-            return given
-        if self.client is not None:
-            # A boto3 client passed in brings its own pool (botocore's default is 10).
-            return int(self.client.meta.config.max_pool_connections)
-        return self._runtime.settings.max_connections
+    # --- batches (batch, abatch, *_as_completed): ConcurrentBatches, each prompt its own run ---
 
     @staticmethod
     def _stops_or_none(stop: list[str] | str | None) -> list[str] | None:
@@ -419,7 +338,7 @@ class BedrockClaude(LLM, BedrockClaudeFields):
             prompts,
             limit=self._concurrency(),
             abortable=Exchange,
-            name="bedrock-claude-generate",
+            name=GENERATE_THREADS,
         )
         return self._result(cast("list[Generation]", generations))
 
