@@ -21,8 +21,13 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
 from operator import itemgetter
 from typing import Any, Literal, cast
+from uuid import UUID
 
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+    Callbacks,
+)
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
@@ -34,14 +39,16 @@ from langchain_core.output_parsers import (
     PydanticOutputParser,
     PydanticToolsParser,
 )
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel
 
+from ._batching import amap_concurrently, map_concurrently
 from ._errors import InvalidParameterError
+from ._exchange import Exchange
 from ._formats.chat import (
     BlockPiece,
     ChatInput,
@@ -52,6 +59,7 @@ from ._formats.chat import (
     to_tool_choice,
 )
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
+from ._lc_batches import GENERATE_THREADS, ConcurrentBatches
 from ._model_checks import check_forced_tool_choice, check_prefill, thinking_active
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
@@ -261,7 +269,7 @@ def _strict_objects(schema: Any) -> Any:
     return schema
 
 
-class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
+class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClaudeFields):
     """Anthropic's Claude on AWS Bedrock, as a LangChain chat model.
 
     System, human, AI and tool messages with text, images, PDF and text documents, prompt
@@ -273,6 +281,10 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
 
     What Bedrock cannot take is refused with :class:`InvalidParameterError` before any
     request: nothing a message holds is dropped.
+
+    ``batch``, ``abatch``, the ``*_as_completed`` paths, and ``generate`` / ``agenerate`` of
+    several message lists run their inputs at once, each its own run, bounded by
+    ``max_concurrency`` or the connection pool (as :class:`BedrockClaude` does).
     """
 
     def _check_request(self) -> None:
@@ -406,6 +418,121 @@ class ChatBedrockClaude(BaseChatModel, BedrockClaudeFields):
         The count includes the few tokens of the message framing (no local guesswork).
         """
         return self.get_num_tokens_from_messages([HumanMessage(text)])
+
+    # --- batches: every message list at once, each its own run (batch: ConcurrentBatches) -----
+
+    def generate(
+        self,
+        messages: list[list[BaseMessage]],
+        stop: list[str] | None = None,
+        callbacks: Callbacks = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """As :meth:`BaseChatModel.generate`, with every message list answered at once.
+
+        langchain-core answers the lists one after another. Here each list is the run that
+        ``generate([that_list], ...)`` makes (its callbacks, LLM cache entry, rate limiter
+        turn, streamed tokens and usage; ``run_id`` names the first list's run), at most as
+        many at once as the connection pool holds; the results are joined in order. The
+        first error is raised once the other requests are stopped (those not sent are never
+        sent, those in flight are aborted and report ``on_llm_error``).
+        """
+        one = super().generate
+        if len(messages) <= 1:
+            return one(
+                messages,
+                stop,
+                callbacks,
+                tags=tags,
+                metadata=metadata,
+                run_name=run_name,
+                run_id=run_id,
+                **kwargs,
+            )
+
+        def answer(pair: tuple[int, list[BaseMessage]]) -> LLMResult:
+            index, conversation = pair
+            return one(
+                [conversation],
+                stop,
+                callbacks,
+                tags=tags,
+                metadata=metadata,
+                run_name=run_name,
+                run_id=run_id if index == 0 else None,
+                **kwargs,
+            )
+
+        results = map_concurrently(
+            answer,
+            list(enumerate(messages)),
+            limit=self._concurrency(),
+            abortable=Exchange,
+            name=GENERATE_THREADS,
+        )
+        return self._joined(cast("list[LLMResult]", results))
+
+    async def agenerate(
+        self,
+        messages: list[list[BaseMessage]],
+        stop: list[str] | None = None,
+        callbacks: Callbacks = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """The async twin of :meth:`generate`, bounded by the connection pool.
+
+        langchain-core awaits every list at once, unbounded, and lets the others finish
+        after a first error; here that error cancels them (as a cancelled ``ainvoke``, they
+        report no end), and so does cancelling the caller.
+        """
+        one = super().agenerate
+        if len(messages) <= 1:
+            return await one(
+                messages,
+                stop,
+                callbacks,
+                tags=tags,
+                metadata=metadata,
+                run_name=run_name,
+                run_id=run_id,
+                **kwargs,
+            )
+
+        async def answer(pair: tuple[int, list[BaseMessage]]) -> LLMResult:
+            index, conversation = pair
+            return await one(
+                [conversation],
+                stop,
+                callbacks,
+                tags=tags,
+                metadata=metadata,
+                run_name=run_name,
+                run_id=run_id if index == 0 else None,
+                **kwargs,
+            )
+
+        results = await amap_concurrently(
+            answer, list(enumerate(messages)), limit=self._concurrency()
+        )
+        return self._joined(cast("list[LLMResult]", results))
+
+    def _joined(self, results: list[LLMResult]) -> LLMResult:
+        """One result per message list, as one, as langchain-core's ``generate`` makes it."""
+        return LLMResult(
+            generations=[generations for result in results for generations in result.generations],
+            llm_output=self._combine_llm_outputs([result.llm_output for result in results]),
+            run=[run for result in results for run in result.run or ()],
+        )
 
     # --- calls ----------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from langchain_bedrock_claude import (
     AnthropicBedrock,
     AsyncAnthropicBedrock,
     BedrockClaude,
+    ChatBedrockClaude,
     Completion,
     CompletionChunk,
     RetryPolicy,
@@ -136,18 +137,33 @@ def make_twin(request: pytest.FixtureRequest, emu: BedrockEmulator) -> Iterator[
         twin.close()
 
 
+def _on_emulator(emu: BedrockEmulator, fields: dict[str, Any]) -> dict[str, Any]:
+    """A LangChain class's fields for the emulator, over ``fields`` given."""
+    # LangChain plumbing is under test, not the model: one that takes sampling parameters
+    # and thinks only when asked (the default model, Sonnet 5.5, always thinks).
+    fields.setdefault("model", PLAIN_MODEL)
+    fields.setdefault("endpoint_url", emu.endpoint_url)
+    fields.setdefault("region_name", "us-east-1")
+    fields.setdefault("aws_access_key_id", CREDENTIALS["access_key"])
+    fields.setdefault("aws_secret_access_key", CREDENTIALS["secret_key"])
+    fields.setdefault("max_retries", 2)
+    return fields
+
+
 @pytest.fixture
 def llm_factory(emu: BedrockEmulator) -> Any:
     def make(**fields: Any) -> BedrockClaude:
-        # LangChain plumbing is under test, not the model: one that takes sampling parameters
-        # and thinks only when asked (the default model, Sonnet 5.5, always thinks).
-        fields.setdefault("model", PLAIN_MODEL)
-        fields.setdefault("endpoint_url", emu.endpoint_url)
-        fields.setdefault("region_name", "us-east-1")
-        fields.setdefault("aws_access_key_id", CREDENTIALS["access_key"])
-        fields.setdefault("aws_secret_access_key", CREDENTIALS["secret_key"])
-        fields.setdefault("max_retries", 2)
-        return BedrockClaude(**fields)
+        return BedrockClaude(**_on_emulator(emu, fields))
+
+    return make
+
+
+@pytest.fixture
+def chat_factory(emu: BedrockEmulator) -> Any:
+    """As ``llm_factory``, for :class:`ChatBedrockClaude`."""
+
+    def make(**fields: Any) -> ChatBedrockClaude:
+        return ChatBedrockClaude(**_on_emulator(emu, fields))
 
     return make
 

@@ -1,27 +1,17 @@
 """Every batch path runs its prompts at once: bounded, in order, one run per prompt, stoppable.
 
-Concurrency is counted at the emulator, not timed: a responder notes when each request
-arrives there, and every answer waits ``latency`` seconds before its first byte. A request is
-therefore in flight at the server for at least ``[arrival, arrival + latency)``, and the
-most of those intervals that overlap is never more than the requests truly in flight at once
-(it can only be fewer). A client that sends its fifth request only after one of four came
-back can never show five.
+Concurrency is counted at the emulator (``Arrivals`` in ``_batches.py``), not timed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
-from uuid import UUID
 
 import pytest
 from langchain_core.caches import InMemoryCache
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.prompts import PromptTemplate
 
 from langchain_bedrock_claude import (
@@ -32,19 +22,29 @@ from langchain_bedrock_claude import (
     RetryPolicy,
     ServiceError,
     ThrottlingError,
-    ValidationError,
 )
 from langchain_bedrock_claude._exchange import Exchange
-from langchain_bedrock_claude.testing import BedrockEmulator, EmulatedRequest, Reply
+from langchain_bedrock_claude.testing import BedrockEmulator
 
-from ._sockets import connections_to, wait_until
+from ._batches import (
+    SLOW,
+    STOPPED_WITHIN,
+    Arrivals,
+    Runs,
+    ain_order,
+    answer,
+    answer_text,
+    cancel_stops_the_rest,
+    fails_on,
+    first_error_stops_the_rest,
+    in_order,
+    interrupt_stops_the_rest,
+    numbered,
+    stoppable,
+)
 from .conftest import CREDENTIALS, SONNET_45
 
 Run = Callable[..., list[Any]]
-
-SLOW = 1.0
-"""Seconds the emulator waits before answering where a test counts requests in flight: far
-longer than a loaded machine takes to send a batch's requests."""
 
 
 def _chain(llm: BedrockClaude) -> Any:
@@ -69,6 +69,9 @@ ASYNC_PATHS: dict[str, Callable[..., Awaitable[list[Any]]]] = {
         _questions(prompts), **options
     ),
     "agenerate": _agenerate,
+    "abatch_as_completed": lambda llm, prompts, **options: ain_order(
+        llm.abatch_as_completed(prompts, **options)
+    ),
 }
 """The async batch paths: (llm, prompts, **batch options) -> awaitable answers."""
 
@@ -83,55 +86,16 @@ PATHS: dict[str, Run] = {
         _questions(prompts), **options
     ),
     "generate": lambda llm, prompts: _texts(llm.generate(prompts)),
+    "batch_as_completed": lambda llm, prompts, **options: in_order(
+        llm.batch_as_completed(prompts, **options)
+    ),
     **{path: _in_a_loop(path) for path in ASYNC_PATHS},
 }
 """Every batch path: (llm, prompts, **batch options) -> the answers' texts, in order."""
-BOUNDED = ["batch", "chain.batch", "abatch", "chain.abatch"]
+AS_COMPLETED = ["batch_as_completed", "abatch_as_completed"]
+BOUNDED = ["batch", "chain.batch", "abatch", "chain.abatch", *AS_COMPLETED]
 """The paths that take ``max_concurrency`` (in their config)."""
-BATCHES = ["batch", "abatch"]
-
-
-def answer(prompt: str) -> list[str]:
-    """The emulated model's exact tokens for ``prompt``: three, naming it."""
-    return [f"{prompt}:", " answered", " alone."]
-
-
-def answer_text(prompt: str) -> str:
-    return "".join(answer(prompt))
-
-
-class Arrivals:
-    """A responder: answers each prompt with :func:`answer`, after ``latency(prompt)``
-    seconds, and notes when each request arrived at the emulator."""
-
-    def __init__(self, latency: float | Callable[[str], float] = 0.0) -> None:
-        self._latency = latency if callable(latency) else (lambda _prompt: latency)
-        self._lock = threading.Lock()
-        self.times: list[tuple[float, float]] = []
-        """(arrival, latency) of every request, in arrival order."""
-        self.prompts: list[str] = []
-
-    def __call__(self, request: EmulatedRequest) -> Reply:
-        prompt = request.prompt_text
-        latency = self._latency(prompt)
-        with self._lock:
-            self.times.append((time.monotonic(), latency))
-            self.prompts.append(prompt)
-        return Reply(text=answer(prompt), first_byte_latency=latency)
-
-    def peak(self) -> int:
-        """The most requests in flight at the emulator at once (a lower bound, see above)."""
-        return max(
-            (
-                sum(start <= arrival < start + latency for start, latency in self.times)
-                for arrival, _ in self.times
-            ),
-            default=0,
-        )
-
-
-def _prompts(count: int) -> list[str]:
-    return [f"Question {index}" for index in range(count)]
+BATCHES = ["batch", "abatch", *AS_COMPLETED]
 
 
 @pytest.fixture
@@ -148,7 +112,7 @@ def test_max_concurrency_bounds_the_requests_in_flight_at_the_server(
 ) -> None:
     arrivals = Arrivals(latency=SLOW)
     emu.set_responder(arrivals)
-    prompts = _prompts(8)
+    prompts = numbered(8)
     assert PATHS[path](llm, prompts, config={"max_concurrency": 4}) == [
         answer_text(prompt) for prompt in prompts
     ]
@@ -165,7 +129,7 @@ def test_with_max_concurrency_a_slow_prompt_does_not_hold_up_the_others(
     # seven quick prompts all reach the server while the slow first one is still there.
     arrivals = Arrivals(latency=lambda prompt: SLOW if prompt == "Question 0" else 0.05)
     emu.set_responder(arrivals)
-    prompts = _prompts(8)
+    prompts = numbered(8)
     assert PATHS[path](llm, prompts, config={"max_concurrency": 4}) == [
         answer_text(prompt) for prompt in prompts
     ]
@@ -180,7 +144,7 @@ def test_without_max_concurrency_all_sixteen_prompts_are_in_flight_at_once(
 ) -> None:
     arrivals = Arrivals(latency=SLOW)
     emu.set_responder(arrivals)
-    prompts = _prompts(16)
+    prompts = numbered(16)
     assert PATHS[path](llm, prompts) == [answer_text(prompt) for prompt in prompts]
     assert arrivals.peak() == 16
 
@@ -189,7 +153,7 @@ def test_the_default_bound_is_the_connection_pool(emu: BedrockEmulator, llm_fact
     arrivals = Arrivals(latency=SLOW)
     emu.set_responder(arrivals)
     llm = llm_factory(max_connections=3)
-    assert llm.batch(_prompts(7)) == [answer_text(prompt) for prompt in _prompts(7)]
+    assert llm.batch(numbered(7)) == [answer_text(prompt) for prompt in numbered(7)]
     assert arrivals.peak() == 3
 
 
@@ -199,7 +163,7 @@ def test_a_bad_max_concurrency_is_refused_before_any_request(
 ) -> None:
     for path in BATCHES:  # a chain's own steps refuse it first, with their own errors
         with pytest.raises(InvalidParameterError, match="'max_concurrency' must be a positive"):
-            PATHS[path](llm, _prompts(3), config={"max_concurrency": given})
+            PATHS[path](llm, numbered(3), config={"max_concurrency": given})
     assert emu.requests == []
 
 
@@ -210,7 +174,7 @@ def test_a_bad_max_concurrency_is_refused_before_any_request(
 def test_answers_keep_the_input_order_when_later_prompts_finish_first(
     emu: BedrockEmulator, llm: BedrockClaude, path: str
 ) -> None:
-    prompts = _prompts(6)
+    prompts = numbered(6)
     # Question 0 takes longest, Question 5 is back first.
     arrivals = Arrivals(latency=lambda prompt: 0.1 * (6 - int(prompt.split()[-1])))
     emu.set_responder(arrivals)
@@ -221,28 +185,7 @@ def test_answers_keep_the_input_order_when_later_prompts_finish_first(
 # --- one run per prompt: callbacks, streamed tokens, usage, cache -------------------------
 
 
-class Runs(BaseCallbackHandler):
-    """What the callbacks saw, by run."""
-
-    def __init__(self) -> None:
-        self.prompts: dict[UUID, str] = {}
-        self.tokens: dict[UUID, list[str]] = defaultdict(list)
-        self.ends: dict[UUID, Any] = {}
-
-    def on_llm_start(
-        self, serialized: Any, prompts: list[str], *, run_id: UUID, **kwargs: Any
-    ) -> None:
-        assert len(prompts) == 1
-        self.prompts[run_id] = prompts[0]
-
-    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
-        self.tokens[run_id].append(token)
-
-    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self.ends[run_id] = response
-
-
-@pytest.mark.parametrize("path", ["batch", "chain.batch", "abatch", "chain.abatch"])
+@pytest.mark.parametrize("path", ["batch", "chain.batch", "abatch", "chain.abatch", *AS_COMPLETED])
 def test_each_prompt_of_a_concurrent_batch_has_its_own_run_tokens_and_usage(
     emu: BedrockEmulator, llm_factory: Any, path: str
 ) -> None:
@@ -250,7 +193,7 @@ def test_each_prompt_of_a_concurrent_batch_has_its_own_run_tokens_and_usage(
     emu.set_responder(arrivals)
     llm = llm_factory(streaming=True)
     runs = Runs()
-    prompts = _prompts(8)
+    prompts = numbered(8)
     assert PATHS[path](llm, prompts, config={"callbacks": [runs]}) == [
         answer_text(prompt) for prompt in prompts
     ]
@@ -272,7 +215,7 @@ def test_a_concurrent_batch_answers_cached_prompts_from_the_cache(
     arrivals = Arrivals(latency=0.3)
     emu.set_responder(arrivals)
     llm = llm_factory(cache=InMemoryCache())
-    prompts = _prompts(6)
+    prompts = numbered(6)
     for prompt in prompts[:2]:
         assert llm.invoke(prompt) == answer_text(prompt)
     runs = Runs()
@@ -289,22 +232,11 @@ def test_a_concurrent_batch_answers_cached_prompts_from_the_cache(
 # --- errors ------------------------------------------------------------------------------
 
 
-def _fails_on(prompt: str) -> Callable[[EmulatedRequest], Reply]:
-    """Answers with :func:`answer`, and fails (500, ``InternalServerException``) on ``prompt``."""
-
-    def respond(request: EmulatedRequest) -> Reply:
-        if request.prompt_text == prompt:
-            raise RuntimeError("this prompt fails")
-        return Reply(text=answer(request.prompt_text), first_byte_latency=0.2)
-
-    return respond
-
-
 @pytest.mark.parametrize("path", [*BATCHES, "chain.batch", "chain.abatch"])
 def test_return_exceptions_gives_each_failed_prompt_its_own_typed_error(
     emu: BedrockEmulator, llm: BedrockClaude, path: str
 ) -> None:
-    emu.set_responder(_fails_on("Question 3"))
+    emu.set_responder(fails_on("Question 3"))
     prompts = ["Question 0", "   ", "Question 2", "Question 3", "Question 4"]
     results = PATHS[path](llm, prompts, return_exceptions=True)
     assert [results[0], results[2], results[4]] == [
@@ -324,7 +256,7 @@ def test_return_exceptions_a_throttled_prompt_fails_alone(
 ) -> None:
     emu.set_responder(Arrivals(latency=0.2))
     emu.throttle(1)  # whichever request arrives first
-    prompts = _prompts(4)
+    prompts = numbered(4)
     results = PATHS[path](llm, prompts, return_exceptions=True)
     throttled = [index for index, result in enumerate(results) if not isinstance(result, str)]
     assert len(throttled) == 1
@@ -337,125 +269,28 @@ def test_return_exceptions_a_throttled_prompt_fails_alone(
 
 # --- the first error stops the rest; nothing is left behind ------------------------------
 
-READ_TIMEOUT = 60.0
-"""Far longer than any wait below: a hung request nobody aborted would be waited for."""
-STOPPED_WITHIN = 10.0
-"""Seconds a stopped batch may take to return: the hung requests never answer on their own."""
-
-
-def _batch_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("bedrock-claude-")]
-
-
-def _sync_threads() -> list[str]:
-    """Threads of a sync batch or generate (the async client's own workers are not counted:
-    they serve later calls, and end after 10 s idle)."""
-    return [name for name in _batch_threads() if name.startswith(BATCH_THREADS)]
-
-
-BATCH_THREADS = ("bedrock-claude-batch", "bedrock-claude-generate")
-
-
-def _stoppable(llm_factory: Any, **fields: Any) -> BedrockClaude:
-    """An LLM with eight connections (and async workers): a hung request still holding one
-    would keep the next batch of eight waiting for it."""
-    llm: BedrockClaude = llm_factory(max_connections=8, timeout=(5.0, READ_TIMEOUT), **fields)
-    llm.invoke("warm")  # the client and one pooled connection exist before counting
-    return llm
-
-
-def _next_batch_runs(llm: BedrockClaude, emu: BedrockEmulator, path: str) -> None:
-    """Eight more prompts on the same LLM are answered: no worker or connection is stuck."""
-    emu.set_responder(Arrivals())
-    prompts = [f"Again {index}" for index in range(8)]
-    finished: list[list[Any]] = []
-    runner = threading.Thread(target=lambda: finished.append(PATHS[path](llm, prompts)))
-    runner.start()
-    runner.join(STOPPED_WITHIN)
-    assert finished == [[answer_text(prompt) for prompt in prompts]]
-
 
 @pytest.mark.parametrize("streaming", [False, True], ids=["invoke", "streaming"])
 @pytest.mark.parametrize("path", list(PATHS))
 def test_the_first_error_is_raised_and_the_requests_in_flight_are_aborted(
     emu: BedrockEmulator, llm_factory: Any, path: str, streaming: bool
 ) -> None:
-    llm = _stoppable(llm_factory, max_retries=2, streaming=streaming)
-    connections_before = connections_to(emu.port)
-    # The first seven requests to arrive hang; the eighth, sent while they are in flight, is
-    # refused. With max_retries=2, an aborted request must not be retried either.
-    emu.hang(times=7)
-    emu.fail_next("ValidationException", message="This prompt is refused.")
-    started = time.monotonic()
-    if path in ASYNC_PATHS:
-
-        async def fail() -> None:
-            with pytest.raises(ValidationError, match="This prompt is refused"):
-                await ASYNC_PATHS[path](llm, _prompts(8))
-            # Nothing of the batch still runs once its error is raised.
-            assert asyncio.all_tasks() == {asyncio.current_task()}
-
-        asyncio.run(fail())
-    else:
-        with pytest.raises(ValidationError, match="This prompt is refused"):
-            PATHS[path](llm, _prompts(8))
-    assert time.monotonic() - started < STOPPED_WITHIN
-    assert emu.request_count == 1 + 8  # the warm-up and the batch: nothing retried
-    assert _sync_threads() == []
-    # The seven hung requests' connections are closed, not kept (nor back in the pool).
-    assert wait_until(lambda: connections_to(emu.port) <= connections_before + 1)
-    _next_batch_runs(llm, emu, path)
+    llm = stoppable(llm_factory, max_retries=2, streaming=streaming)
+    first_error_stops_the_rest(llm, emu, PATHS[path], ASYNC_PATHS.get(path))
 
 
-@pytest.mark.parametrize("path", ["batch", "chain.batch", "generate"])
+@pytest.mark.parametrize("path", ["batch", "chain.batch", "generate", "batch_as_completed"])
 def test_an_interrupted_sync_batch_aborts_its_requests_and_ends_its_threads(
     emu: BedrockEmulator, llm_factory: Any, path: str
 ) -> None:
-    llm = _stoppable(llm_factory)
-    connections_before = connections_to(emu.port)
-    emu.hang(times=8)
-
-    def interrupt_once_all_are_sent() -> None:
-        wait_until(lambda: emu.request_count == 1 + 8, STOPPED_WITHIN)
-        # A real SIGINT, as Ctrl-C sends: it wakes the main thread's wait.
-        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-
-    interrupter = threading.Thread(target=interrupt_once_all_are_sent)
-    interrupter.start()
-    started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        PATHS[path](llm, _prompts(8))
-    assert time.monotonic() - started < STOPPED_WITHIN
-    interrupter.join()
-    assert emu.request_count == 1 + 8
-    assert _sync_threads() == []
-    assert wait_until(lambda: connections_to(emu.port) <= connections_before)
-    _next_batch_runs(llm, emu, path)
+    interrupt_stops_the_rest(stoppable(llm_factory), emu, PATHS[path])
 
 
 @pytest.mark.parametrize("path", list(ASYNC_PATHS))
 def test_a_cancelled_async_batch_aborts_its_requests_and_frees_its_workers(
     emu: BedrockEmulator, llm_factory: Any, path: str
 ) -> None:
-    llm = _stoppable(llm_factory)
-    connections_before = connections_to(emu.port)
-    emu.hang(times=8)
-
-    async def cancel_once_all_are_sent() -> None:
-        batch = asyncio.ensure_future(ASYNC_PATHS[path](llm, _prompts(8)))
-        deadline = time.monotonic() + STOPPED_WITHIN
-        while emu.request_count < 1 + 8 and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        batch.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await batch
-        assert asyncio.all_tasks() == {asyncio.current_task()}
-
-    asyncio.run(cancel_once_all_are_sent())
-    assert emu.request_count == 1 + 8
-    assert wait_until(lambda: connections_to(emu.port) <= connections_before)
-    # Its eight workers are free: with one stuck, eight more prompts would wait for it.
-    _next_batch_runs(llm, emu, path)
+    cancel_stops_the_rest(stoppable(llm_factory), emu, PATHS[path], ASYNC_PATHS[path])
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["create", "create(stream=True)"])
