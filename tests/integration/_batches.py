@@ -237,7 +237,9 @@ def cancel_stops_the_rest(model: Any, emu: BedrockEmulator, run: Run, arun: Asyn
             await batch
         assert asyncio.all_tasks() == {asyncio.current_task()}
 
+    started = time.monotonic()
     asyncio.run(cancel_once_all_are_sent())
+    assert time.monotonic() - started < STOPPED_WITHIN  # not the hung requests' read timeout
     assert emu.request_count == 1 + 8
     assert wait_until(lambda: connections_to(emu.port) <= connections_before)
     # Its eight workers are free: with one stuck, eight more prompts would wait for it.
