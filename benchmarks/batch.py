@@ -8,6 +8,7 @@ about one call's time; one that runs its prompts one after another takes N calls
   LLM), ``llm.generate``, ``llm.abatch`` and ``llm.agenerate``. Target: each within 1.5x one
   call. With ``max_concurrency=4`` the ideal is four rounds (4x one call).
 * **256 prompts** through ``llm.batch`` and ``llm.abatch``, with default settings.
+* ``ChatBedrockClaude`` (Messages) on the same paths, its ``generate`` taking message lists.
 * langchain-aws ``BedrockLLM`` (legacy Text Completions ids) and ``ChatBedrock`` (Messages)
   on the same prompts. A contender still running after the deadline is reported as cut off.
 
@@ -35,6 +36,8 @@ TARGET_RATIO = 1.5
 SMALL, LARGE = 16, 256
 LIMITED = 4
 """``max_concurrency`` of the bounded run."""
+OURS = ("BedrockClaude", "ChatBedrockClaude")
+"""The contenders with a target."""
 DEADLINE = 90.0
 """Seconds a contender gets for one batch before it is reported as cut off."""
 
@@ -102,12 +105,26 @@ def _paths(llm: Any, prompts: list[str]) -> list[tuple[str, Callable[[], object]
     ]
 
 
+def _chat(endpoint_url: str) -> Any:
+    from langchain_bedrock_claude import ChatBedrockClaude
+
+    return ChatBedrockClaude(
+        model=c.MESSAGES.model_id,
+        max_tokens=MAX_TOKENS,
+        region=c.REGION,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=c.ACCESS_KEY,
+        aws_secret_access_key=c.SECRET_KEY,
+    )
+
+
 def _contenders(endpoint_url: str) -> list[tuple[str, Any, Callable[[], None]]]:
     """(name, model, close) for ours on both wires and langchain-aws, where installed."""
     found: list[tuple[str, Any, Callable[[], None]]] = []
     for wire in c.WIRES:
         llm = c.bedrock_claude(endpoint_url, wire, MAX_TOKENS)
         found.append((f"BedrockClaude ({wire.name})", llm, lambda: None))
+    found.append((f"ChatBedrockClaude ({c.MESSAGES.name})", _chat(endpoint_url), lambda: None))
     if c.have("langchain_aws"):
         for wire in c.WIRES:
             model = c.langchain_aws_model(endpoint_url, wire, MAX_TOKENS)
@@ -143,11 +160,7 @@ def run(endpoint_url: str, settings: Settings, report: Report) -> None:
                         took if isinstance(took, str) else ms(took),
                         "-" if ratio is None else times(ratio),
                     )
-                    if (
-                        name.startswith("BedrockClaude")
-                        and size == SMALL
-                        and not path.startswith("batch max")
-                    ):
+                    if name.startswith(OURS) and size == SMALL and not path.startswith("batch max"):
                         worst[name] = max(worst.get(name, 0.0), ratio or float("inf"))
         finally:
             close()

@@ -50,7 +50,12 @@ def test_the_batch_group_reports_every_path(endpoint: str, monkeypatch: pytest.M
         monkeypatch.setattr(batch, name, value)
     report = Report(machine_info(TINY))
     batch.run(endpoint, TINY, report)
-    ours = [row for row in report.tables[0].rows if row[0].startswith("BedrockClaude")]
+    ours = [row for row in report.tables[0].rows if row[0].startswith(batch.OURS)]
+    assert {row[0] for row in ours} == {
+        "BedrockClaude (legacy)",
+        "BedrockClaude (messages)",
+        "ChatBedrockClaude (messages)",
+    }
     assert {row[1] for row in ours} == {
         "batch",
         "chain.batch",
@@ -61,7 +66,7 @@ def test_the_batch_group_reports_every_path(endpoint: str, monkeypatch: pytest.M
     }
     assert not [row for row in ours if row[4].startswith(("fails", "cut off"))]
     assert {target.verdict for target in report.targets} <= {"MET", "NOT MET"}
-    assert len(report.targets) == 2  # both wires of BedrockClaude
+    assert len(report.targets) == 3  # both wires of BedrockClaude, and ChatBedrockClaude
 
 
 def test_the_memory_children_measure(endpoint: str) -> None:
