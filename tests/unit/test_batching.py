@@ -11,7 +11,12 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 
-from langchain_bedrock_claude._batching import amap_concurrently, map_concurrently
+from langchain_bedrock_claude._batching import (
+    aiter_concurrently,
+    amap_concurrently,
+    iter_concurrently,
+    map_concurrently,
+)
 
 T = TypeVar("T")
 
@@ -192,6 +197,38 @@ def test_one_item_runs_in_the_callers_thread() -> None:
     assert map_concurrently(str, [], limit=8) == []
 
 
+def test_iter_yields_each_result_as_it_finishes() -> None:
+    def later_first(item: int) -> int:
+        time.sleep(0.1 * (4 - item))
+        return item * 10
+
+    pairs = list(iter_concurrently(later_first, list(range(5)), limit=5))
+    assert pairs == [(4, 40), (3, 30), (2, 20), (1, 10), (0, 0)]
+    assert not _batch_threads()
+
+
+def test_closing_the_iterator_early_aborts_the_calls_in_flight() -> None:
+    Abort.made.clear()
+    gauge = Gauge()
+
+    def work(item: int) -> int:
+        gauge.enter(item)
+        if item == 0:
+            return 0
+        _wait_until_aborted(30.0)
+        return item
+
+    started = time.monotonic()
+    pairs = iter_concurrently(work, list(range(10)), limit=3, abortable=Abort)
+    assert next(pairs) == (0, 0)
+    pairs.close()  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 10  # not the 30 s the others would wait
+    # The ones in flight were aborted; no other starts once it is closed.
+    in_flight = sum(abort.aborted for abort in Abort.made)
+    assert in_flight >= 2 and len(gauge.started) == 1 + in_flight
+    assert not _batch_threads()
+
+
 # --- async -----------------------------------------------------------------------------
 
 
@@ -290,3 +327,29 @@ async def test_async_each_item_runs_in_its_own_copy_of_the_callers_context() -> 
     await amap_concurrently(work, list(range(6)), limit=2)
     assert seen == ["caller"] * 6
     assert CURRENT.get() == "caller"
+
+
+async def test_aiter_yields_each_result_as_it_finishes_and_aclose_cancels_the_rest() -> None:
+    cancelled: list[int] = []
+    entered: list[int] = []
+
+    async def work(item: int) -> int:
+        entered.append(item)
+        if item == 2:
+            return 2
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append(item)
+            raise
+        return item
+
+    tasks_before = len(asyncio.all_tasks())
+    pairs = aiter_concurrently(work, list(range(6)), limit=4)
+    assert await pairs.__anext__() == (2, 2)
+    await pairs.aclose()  # type: ignore[attr-defined]
+    # The three running were cancelled and are done; 4 (its task made as 2 came back) and 5
+    # never ran.
+    assert sorted(cancelled) == [0, 1, 3]
+    assert sorted(entered) == [0, 1, 2, 3]
+    assert len(asyncio.all_tasks()) == tasks_before
