@@ -19,6 +19,7 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
+from functools import partial
 from operator import itemgetter
 from typing import Any, Literal, cast
 from uuid import UUID
@@ -269,6 +270,13 @@ def _strict_objects(schema: Any) -> Any:
     return schema
 
 
+def _with_run_ids(
+    messages: list[list[BaseMessage]], run_id: UUID | None
+) -> list[tuple[list[BaseMessage], UUID | None]]:
+    """Each message list with its run's id: ``run_id`` for the first, as langchain-core does."""
+    return [(listed, run_id if index == 0 else None) for index, listed in enumerate(messages)]
+
+
 class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClaudeFields):
     """Anthropic's Claude on AWS Bedrock, as a LangChain chat model.
 
@@ -442,35 +450,20 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
         first error is raised once the other requests are stopped (those not sent are never
         sent, those in flight are aborted and report ``on_llm_error``).
         """
-        one = super().generate
+        one = partial(
+            super().generate,
+            stop=stop,
+            callbacks=callbacks,
+            tags=tags,
+            metadata=metadata,
+            run_name=run_name,
+            **kwargs,
+        )
         if len(messages) <= 1:
-            return one(
-                messages,
-                stop,
-                callbacks,
-                tags=tags,
-                metadata=metadata,
-                run_name=run_name,
-                run_id=run_id,
-                **kwargs,
-            )
-
-        def answer(pair: tuple[int, list[BaseMessage]]) -> LLMResult:
-            index, conversation = pair
-            return one(
-                [conversation],
-                stop,
-                callbacks,
-                tags=tags,
-                metadata=metadata,
-                run_name=run_name,
-                run_id=run_id if index == 0 else None,
-                **kwargs,
-            )
-
+            return one(messages=messages, run_id=run_id)
         results = map_concurrently(
-            answer,
-            list(enumerate(messages)),
+            lambda pair: one(messages=[pair[0]], run_id=pair[1]),
+            _with_run_ids(messages, run_id),
             limit=self._concurrency(),
             abortable=Exchange,
             name=GENERATE_THREADS,
@@ -495,34 +488,21 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
         after a first error; here that error cancels them (as a cancelled ``ainvoke``, they
         report no end), and so does cancelling the caller.
         """
-        one = super().agenerate
+        one = partial(
+            super().agenerate,
+            stop=stop,
+            callbacks=callbacks,
+            tags=tags,
+            metadata=metadata,
+            run_name=run_name,
+            **kwargs,
+        )
         if len(messages) <= 1:
-            return await one(
-                messages,
-                stop,
-                callbacks,
-                tags=tags,
-                metadata=metadata,
-                run_name=run_name,
-                run_id=run_id,
-                **kwargs,
-            )
-
-        async def answer(pair: tuple[int, list[BaseMessage]]) -> LLMResult:
-            index, conversation = pair
-            return await one(
-                [conversation],
-                stop,
-                callbacks,
-                tags=tags,
-                metadata=metadata,
-                run_name=run_name,
-                run_id=run_id if index == 0 else None,
-                **kwargs,
-            )
-
+            return await one(messages=messages, run_id=run_id)
         results = await amap_concurrently(
-            answer, list(enumerate(messages)), limit=self._concurrency()
+            lambda pair: one(messages=[pair[0]], run_id=pair[1]),
+            _with_run_ids(messages, run_id),
+            limit=self._concurrency(),
         )
         return self._joined(cast("list[LLMResult]", results))
 

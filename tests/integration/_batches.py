@@ -22,7 +22,7 @@ from uuid import UUID
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 
-from langchain_bedrock_claude import ValidationError
+from langchain_bedrock_claude import ThrottlingError, ValidationError
 from langchain_bedrock_claude.testing import BedrockEmulator, EmulatedRequest, Reply
 
 from ._sockets import connections_to, wait_until
@@ -159,6 +159,22 @@ def next_batch_runs(run: Run, model: Any, emu: BedrockEmulator) -> None:
     runner.start()
     runner.join(STOPPED_WITHIN)
     assert finished == [[answer_text(prompt) for prompt in prompts]]
+
+
+def a_throttled_one_fails_alone(model: Any, emu: BedrockEmulator, run: Callable[..., Any]) -> None:
+    """With ``return_exceptions``, the one prompt of four that is throttled gets its own
+    ``ThrottlingError`` in its place; the others are answered."""
+    emu.set_responder(Arrivals(latency=0.2))
+    emu.throttle(1)  # whichever request arrives first
+    prompts = numbered(4)
+    results = run(model, prompts, return_exceptions=True)
+    throttled = [index for index, result in enumerate(results) if not isinstance(result, str)]
+    assert len(throttled) == 1
+    assert isinstance(results[throttled[0]], ThrottlingError)
+    assert results[throttled[0]].status_code == 429
+    assert [result for result in results if isinstance(result, str)] == [
+        answer_text(prompt) for index, prompt in enumerate(prompts) if index not in throttled
+    ]
 
 
 # --- a batch stopped: by its first error, an interrupt, a cancel; nothing left behind --------

@@ -21,7 +21,6 @@ from langchain_bedrock_claude import (
     InvalidParameterError,
     RetryPolicy,
     ServiceError,
-    ThrottlingError,
 )
 from langchain_bedrock_claude._exchange import Exchange
 from langchain_bedrock_claude.testing import BedrockEmulator
@@ -31,6 +30,7 @@ from ._batches import (
     STOPPED_WITHIN,
     Arrivals,
     Runs,
+    a_throttled_one_fails_alone,
     ain_order,
     answer,
     answer_text,
@@ -254,17 +254,7 @@ def test_return_exceptions_gives_each_failed_prompt_its_own_typed_error(
 def test_return_exceptions_a_throttled_prompt_fails_alone(
     emu: BedrockEmulator, llm: BedrockClaude, path: str
 ) -> None:
-    emu.set_responder(Arrivals(latency=0.2))
-    emu.throttle(1)  # whichever request arrives first
-    prompts = numbered(4)
-    results = PATHS[path](llm, prompts, return_exceptions=True)
-    throttled = [index for index, result in enumerate(results) if not isinstance(result, str)]
-    assert len(throttled) == 1
-    assert isinstance(results[throttled[0]], ThrottlingError)
-    assert results[throttled[0]].status_code == 429
-    assert [result for result in results if isinstance(result, str)] == [
-        answer_text(prompt) for index, prompt in enumerate(prompts) if index not in throttled
-    ]
+    a_throttled_one_fails_alone(llm, emu, PATHS[path])
 
 
 # --- the first error stops the rest; nothing is left behind ------------------------------
