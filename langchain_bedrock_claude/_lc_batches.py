@@ -1,9 +1,10 @@
 """The batch paths of both LangChain classes: every input at once, each its own run.
 
-langchain-core sends an LLM's batch as one ``generate`` call (whose prompts ours runs at
-once, but all under the first prompt's run), runs a chat model's ``batch`` and every
-``batch_as_completed`` on a thread pool of ``min(32, cpus + 4)`` threads, and ``abatch`` /
-``abatch_as_completed`` unbounded, leaving the other calls running after a first error.
+langchain-core sends an LLM's batch as one ``generate`` call (every streamed token reported on
+the first prompt's run; with ``max_concurrency``, in chunks one after another), runs a chat
+model's ``batch`` and every ``batch_as_completed`` on a thread pool of ``min(32, cpus + 4)``
+threads, and ``abatch`` / ``abatch_as_completed`` unbounded without ``max_concurrency``,
+leaving the other calls running after a first error.
 :class:`ConcurrentBatches` replaces all four for :class:`BedrockClaude` and
 :class:`ChatBedrockClaude` with the one bounded map of :mod:`._batching`: each input is its
 own ``invoke`` / ``ainvoke`` (its callbacks, streamed tokens, LLM cache entry and usage are
