@@ -320,29 +320,32 @@ def text_of(piece: object) -> str:
 
 
 def first_piece_and_count(pieces: Iterable[object]) -> tuple[float, int]:
-    """Read a stream: (``perf_counter()`` at its first non-empty text piece, pieces from there).
+    """Read a stream: (``perf_counter()`` at its first non-empty text piece, text characters).
 
     An empty opening piece (a message start) is not a token: it is neither timed nor counted.
+    Characters, not pieces: a client may join pieces that arrived together.
     """
     first = 0.0
-    count = 0
+    characters = 0
     for piece in pieces:
+        text = text_of(piece)
         if not first:
-            if not text_of(piece):
+            if not text:
                 continue
             first = time.perf_counter()
-        count += 1
-    return first, count
+        characters += len(text)
+    return first, characters
 
 
 async def afirst_piece_and_count(pieces: AsyncIterable[object]) -> tuple[float, int]:
     """The async twin of :func:`first_piece_and_count`."""
     first = 0.0
-    count = 0
+    characters = 0
     async for piece in pieces:
+        text = text_of(piece)
         if not first:
-            if not text_of(piece):
+            if not text:
                 continue
             first = time.perf_counter()
-        count += 1
-    return first, count
+        characters += len(text)
+    return first, characters

@@ -51,7 +51,7 @@ OURS_SIZED = f"BedrockClaude.astream (max_connections={POOL})"
 
 StreamOnce = Callable[[str], Coroutine[Any, Any, tuple[float, int]]]
 """Runs one stream of the prompt; returns (``perf_counter()`` at its first text piece, text
-pieces)."""
+characters)."""
 
 
 @dataclass
@@ -117,9 +117,9 @@ async def _batch(
         error = task.exception()
         if error is not None:
             raise RuntimeError(f"{contender.name}: a stream failed") from error
-        first, pieces = task.result()
+        first, characters = task.result()
         firsts.append(first - started)
-        finished += pieces > 0
+        finished += characters > 0
     return Batch(wall, finished, firsts, gaps, cut_off=bool(pending))
 
 

@@ -125,27 +125,28 @@ def _peak_child(endpoint_url: str, contender: str, sizes: list[int]) -> dict[str
     llm = c.bedrock_claude(endpoint_url, wire, biggest + 16)
 
     def consume(tokens: int) -> int:
+        """Read one stream of ``tokens``; its text's length (pieces may arrive joined)."""
         prompt = directive(tokens)
         count = 0
         if contender == "raw boto3":
-            for _ in c.raw_stream(runtime, wire, c.raw_body(wire, prompt, biggest + 16)):
-                count += 1
+            for text in c.raw_stream(runtime, wire, c.raw_body(wire, prompt, biggest + 16)):
+                count += len(text)
         elif contender == "AnthropicBedrock stream":
             stream = ours.Completion.create(
                 model=wire.model_id, prompt=prompt, max_tokens_to_sample=biggest + 16, stream=True
             )
-            for _ in stream:
-                count += 1
+            for chunk in stream:
+                count += len(chunk.completion)
         elif contender == "BedrockClaude.stream":
-            for _ in llm.stream(prompt):
-                count += 1
+            for text in llm.stream(prompt):
+                count += len(text)
         else:
 
             async def drain() -> int:
-                pieces = 0
-                async for _ in llm.astream(prompt):
-                    pieces += 1
-                return pieces
+                characters = 0
+                async for text in llm.astream(prompt):
+                    characters += len(text)
+                return characters
 
             count = asyncio.run(drain())
         return count
@@ -158,9 +159,9 @@ def _peak_child(endpoint_url: str, contender: str, sizes: list[int]) -> dict[str
         gc.collect()
         tracemalloc.reset_peak()
         base, _ = tracemalloc.get_traced_memory()
-        pieces = consume(tokens)
+        characters = consume(tokens)
         _, peak = tracemalloc.get_traced_memory()
-        results[str(tokens)] = {"peak": peak - base, "pieces": pieces}
+        results[str(tokens)] = {"peak": peak - base, "characters": characters}
     tracemalloc.stop()
     return results
 

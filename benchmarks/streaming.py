@@ -31,7 +31,7 @@ from ._harness import (
     paired_ratio,
     times,
 )
-from ._server import directive
+from ._server import directive, reply_pieces
 
 LONG_TOKENS = 2_000
 SHORT_TOKENS = 16
@@ -44,16 +44,17 @@ FIRST, SPREAD, TOTAL = 0, 1, 2
 """Indexes into a stream's sample."""
 
 
-def time_stream(pieces: Callable[[], Iterable[object]], expected: int) -> Callable[[], Sample]:
-    """Time one stream: (first text piece, first to last piece, total, text pieces)."""
+def time_stream(pieces: Callable[[], Iterable[object]], tokens: int) -> Callable[[], Sample]:
+    """Time one stream of ``tokens``: (first text piece, first to last, total, characters)."""
+    expected = len("".join(reply_pieces(tokens)))
 
     def run() -> Sample:
         started = time.perf_counter()
-        first, count = c.first_piece_and_count(pieces())
+        first, characters = c.first_piece_and_count(pieces())
         ended = time.perf_counter()
-        if count < expected:
-            raise RuntimeError(f"a stream gave {count} pieces, expected {expected}")
-        return (first - started, ended - first, ended - started, float(count))
+        if characters != expected:
+            raise RuntimeError(f"a stream gave {characters} characters, expected {expected}")
+        return (first - started, ended - first, ended - started, float(characters))
 
     return run
 

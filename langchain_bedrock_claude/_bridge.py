@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import contextlib
 import threading
 import weakref
 from collections import deque
@@ -60,68 +62,150 @@ class _Crew:
     """The state :class:`Workers` shares with its threads.
 
     The threads hold no reference to the executor, so dropping the executor ends them.
+
+    Handing a call over takes no lock the threads also take: the event loop submits calls, and
+    a lock held by a worker thread that waits for the GIL (as hundreds do while they sign and
+    send requests at once) would stall the loop behind all of them. The calls wait in a deque,
+    each idle thread waits on a lock of its own in the ``idle`` deque (both atomic), and a
+    submitter wakes one by releasing it. New threads are started by the thread started before
+    them, not by the submitter: ``Thread.start()`` waits until the new thread runs, which under
+    the same contention stalled the loop for hundreds of milliseconds in a 256-stream burst.
     """
 
     def __init__(self, max_workers: int, idle_seconds: float, name: str) -> None:
         self.max_workers = max_workers
         self.idle_seconds = idle_seconds
         self.name = name
-        self.lock = threading.Lock()
-        self.wake = threading.Condition(self.lock)
         self.items: deque[_WorkItem] = deque()
+        self.idle: deque[threading.Lock] = deque()
+        """One held lock per idle thread, which it waits to acquire; a submitter releases it."""
         self.threads: set[threading.Thread] = set()
-        self.idle = 0
+        """Threads made and not ended, started or still waiting in ``unstarted``."""
+        self.unstarted: deque[threading.Thread] = deque()
+        self.starting = threading.Lock()
+        """Held while a chain of starts runs: taken without waiting by whoever starts the
+        first thread, handed to each new thread, released by the last."""
+        self.growing = threading.Lock()
+        """Keeps ``threads`` within ``max_workers`` when several threads submit at once."""
         self.closed = False
         self.started = 0
 
     def submit(self, item: _WorkItem) -> None:
-        with self.lock:
-            if self.closed:
+        if self.closed:
+            raise RuntimeError("cannot schedule new work after shutdown")
+        self.items.append(item)
+        if self.closed:  # closed meanwhile: no thread may be left to run it
+            with contextlib.suppress(ValueError):
+                self.items.remove(item)
                 raise RuntimeError("cannot schedule new work after shutdown")
-            self.items.append(item)
-            # Every idle thread will take one item; start one more only if none is left over.
-            spawn = len(self.items) > self.idle and len(self.threads) < self.max_workers
-            if spawn:
-                self.started += 1
-                thread = threading.Thread(
-                    target=self.work, name=f"{self.name}-{self.started}", daemon=True
-                )
-                self.threads.add(thread)
-            else:
-                self.wake.notify()
-        if spawn:
-            thread.start()
+            return  # a thread took it already
+        try:
+            waiting = self.idle.pop()
+        except IndexError:  # every thread is busy: one more, if the ceiling allows
+            try:
+                self.grow()
+            except BaseException:
+                with contextlib.suppress(ValueError):
+                    self.items.remove(item)
+                raise
+        else:
+            waiting.release()
+
+    def grow(self) -> None:
+        with self.growing:
+            if len(self.threads) >= self.max_workers:
+                return  # the call waits for a thread to finish its current one
+            self.started += 1
+            thread = threading.Thread(
+                target=self.work, name=f"{self.name}-{self.started}", daemon=True
+            )
+            self.threads.add(thread)
+            self.unstarted.append(thread)
+        if self.starting.acquire(blocking=False):
+            try:
+                # The first start of a chain on a bare thread of its own, so not even that one
+                # waits here: ``_thread.start_new_thread`` returns once the thread exists.
+                _thread.start_new_thread(self.start_next, ())
+            except BaseException:
+                self.starting.release()
+                raise
+
+    def start_next(self) -> None:
+        """Start the next unstarted thread, which goes on with the chain; holds ``starting``."""
+        while True:
+            try:
+                thread = self.unstarted.popleft()
+            except IndexError:
+                self.starting.release()
+                # One made after the pop above, whose maker found the chain still running.
+                if self.unstarted and self.starting.acquire(blocking=False):
+                    continue
+                return
+            if self.closed:
+                self.threads.discard(thread)
+                continue
+            try:
+                thread.start()
+            except BaseException:  # no thread to be had (a resource limit): stop the chain
+                self.threads.discard(thread)
+                self.starting.release()
+                return
+            return
 
     def work(self) -> None:
         me = threading.current_thread()
+        self.start_next()
+        wake = threading.Lock()
+        wake.acquire()
         while True:
-            with self.lock:
-                while not self.items:
-                    if self.closed:
-                        self.threads.discard(me)
-                        return
-                    self.idle += 1
-                    notified = self.wake.wait(self.idle_seconds)
-                    self.idle -= 1
-                    if not notified and not self.items:
-                        self.threads.discard(me)
-                        return
+            try:
                 item = self.items.popleft()
+            except IndexError:
+                if self.closed or not self.wait_for_work(wake):
+                    self.threads.discard(me)
+                    # A call that came while this thread was ending, at the ceiling, found
+                    # no idle thread and started none: serve it rather than strand it.
+                    if self.closed or not self.items:
+                        return
+                    self.threads.add(me)
+                continue
             item.run()
             del item  # nothing of a finished call is kept while waiting for the next
 
-    def close(self, cancel_pending: bool) -> list[threading.Thread]:
-        with self.lock:
-            self.closed = True
-            if cancel_pending:
-                pending, self.items = self.items, deque()
-            else:
-                pending = deque()
-            self.wake.notify_all()
-            threads = list(self.threads)
+    def wait_for_work(self, wake: threading.Lock) -> bool:
+        """Wait idle until a submitter wakes this thread; ``False`` once idle too long."""
+        self.idle.append(wake)
+        # Unless a call came before this thread was listed: then it takes that call.
+        if not self.items and not self.closed and wake.acquire(timeout=self.idle_seconds):
+            return True
+        try:
+            self.idle.remove(wake)
+        except ValueError:  # a submitter took this thread off the list: its wake-up is due
+            wake.acquire()
+            return True
+        return bool(self.items) and not self.closed
+
+    def close(self, cancel_pending: bool) -> None:
+        self.closed = True
+        pending: list[_WorkItem] = []
+        if cancel_pending:
+            while True:
+                try:
+                    pending.append(self.items.popleft())
+                except IndexError:
+                    break
+        while True:  # wake every idle thread: each sees ``closed`` and ends
+            try:
+                self.idle.pop().release()
+            except IndexError:
+                break
         for item in pending:
             item.future.cancel()
-        return threads
+
+    def wait_for_starts(self) -> list[threading.Thread]:
+        """After :meth:`close`: wait for a chain of starts to stop; every thread, started."""
+        with self.starting:  # the chain sees ``closed`` and ends
+            return list(self.threads)
 
 
 class Workers(Executor):
@@ -158,8 +242,7 @@ class Workers(Executor):
     @property
     def threads(self) -> int:
         """Threads alive now (busy or idle)."""
-        with self._crew.lock:
-            return len(self._crew.threads)
+        return len(self._crew.threads)
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Run ``fn(*args, **kwargs)`` on a worker thread; its :class:`Future`."""
@@ -169,9 +252,9 @@ class Workers(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Accept no more work; with ``wait``, return once every thread has ended."""
-        threads = self._crew.close(cancel_futures)
+        self._crew.close(cancel_futures)
         if wait:
-            for thread in threads:
+            for thread in self._crew.wait_for_starts():
                 if thread is not threading.current_thread():
                     thread.join()
 
@@ -255,26 +338,29 @@ class Doorbell:
 
 
 class Channel:
-    """Hands items from a worker thread to the event loop, waking the loop once per batch.
+    """Hands items from a worker thread to a consumer, waking it once per batch.
 
-    When ``_READ_AHEAD`` items wait in it, a worker waits for the loop to take them, for
-    :meth:`close`, or for ``_READ_AHEAD_PATIENCE`` seconds; a consumer that took nothing in
-    that time is not waited for again until it takes something.
+    The consumer is an event loop (``loop``, awaiting :meth:`get_batch`) or, with ``loop``
+    ``None``, a thread (blocking in :meth:`take_batch`). When ``_READ_AHEAD`` items wait in
+    it, a worker waits for the consumer to take them, for :meth:`close`, or for
+    ``_READ_AHEAD_PATIENCE`` seconds; a consumer that took nothing in that time is not waited
+    for again until it takes something.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self._loop = loop
-        self._doorbell = Doorbell.of(loop)
+        self._doorbell = Doorbell.of(loop) if loop is not None else None
         self._items: deque[object] = deque()
         self._lock = threading.Lock()
         self._taken = threading.Condition(self._lock)
+        self._arrived = threading.Condition(self._lock)
         self._closed = False
         self._patient = True
         self._waiter: asyncio.Future[None] | None = None
         self._wake_scheduled = False
 
     def put(self, item: object, *, last: bool = False) -> None:
-        """From the worker thread: add an item; schedule one wake-up if none is pending.
+        """From the worker thread: add an item; wake the consumer if it is not woken yet.
 
         Waits while the channel is full, unless ``last`` (the end or an error, which must
         never wait); after :meth:`close`, drops the item.
@@ -287,10 +373,27 @@ class Channel:
             if self._closed:
                 return
             self._items.append(item)
+            if self._doorbell is None:
+                self._arrived.notify()
+                return
             if self._wake_scheduled or self._waiter is None:
                 return
             self._wake_scheduled = True
         self._doorbell.ring(self)
+
+    def take_batch(self) -> list[object]:
+        """On the consuming thread (``loop`` ``None``): every item there, waiting for one."""
+        with self._lock:
+            while not self._items:
+                self._arrived.wait()
+            return self._take()
+
+    def _take(self) -> list[object]:
+        batch = list(self._items)
+        self._items.clear()
+        self._patient = True
+        self._taken.notify_all()
+        return batch
 
     def _wake(self) -> None:
         with self._lock:
@@ -311,10 +414,8 @@ class Channel:
         while True:
             with self._lock:
                 if self._items:
-                    batch = list(self._items)
-                    self._items.clear()
-                    self._patient = True
-                    self._taken.notify_all()
-                    return batch
+                    return self._take()
+                if self._loop is None:
+                    raise RuntimeError("a channel to a thread is read with take_batch()")
                 waiter = self._waiter = self._loop.create_future()
             await waiter

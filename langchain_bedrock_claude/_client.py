@@ -223,6 +223,22 @@ class _BaseClient:
         check_switch("auto_inference_profile", auto_inference_profile)
         self.auto_inference_profile = auto_inference_profile
         """Retry once with the inference profile Bedrock asks for (on-demand not supported)."""
+        self._executor: Workers | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Worker threads stay behind: the copy starts its own on first use.
+        return {**self.__dict__, "_executor": None}
+
+    @property
+    def executor(self) -> Workers:
+        """The worker threads that run blocking boto3 calls and read streams.
+
+        Made on first use; one thread per call or stream in flight, up to ``max_connections``,
+        each ended after 10 s idle.
+        """
+        if self._executor is None:
+            self._executor = Workers(self._runtime.settings.max_connections, name="bedrock-claude")
+        return self._executor
 
     @property
     def max_retries(self) -> int:
@@ -352,7 +368,7 @@ class AnthropicBedrock(_BaseClient):
             self._runtime, request, self._policy, auto_inference_profile=self.auto_inference_profile
         )
         session.open()
-        return Stream(session)
+        return Stream(session, self.executor)
 
     def count_tokens(
         self,
@@ -377,7 +393,13 @@ class AnthropicBedrock(_BaseClient):
         return self._retrying(request, lambda sent: count_once(self._runtime, sent))
 
     def close(self) -> None:
-        """Close the connections of the boto3 client this client built."""
+        """Close the connections of the boto3 client this client built.
+
+        Threads still reading streams end with their streams.
+        """
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
         self._runtime.close()
 
     def __enter__(self) -> AnthropicBedrock:
@@ -429,11 +451,6 @@ class AsyncAnthropicBedrock(_BaseClient):
         super()._setup(runtime, policy, auto_inference_profile=auto_inference_profile)
         self.Completion = AsyncCompletions(self)
         """``await Completion.create(...)``."""
-        self._executor: Workers | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Worker threads stay behind: the copy starts its own on first use.
-        return {**self.__dict__, "_executor": None}
 
     @cached_property
     def batch_jobs(self) -> AsyncBatchJobs:
@@ -441,13 +458,6 @@ class AsyncAnthropicBedrock(_BaseClient):
         from .batch import AsyncBatchJobs
 
         return AsyncBatchJobs(self)
-
-    @property
-    def executor(self) -> Workers:
-        """The worker threads that run boto3's blocking calls (created on first use)."""
-        if self._executor is None:
-            self._executor = Workers(self._runtime.settings.max_connections, name="bedrock-claude")
-        return self._executor
 
     async def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
         """``call(request)`` on a worker thread, retried as the policy says; waits on the loop.

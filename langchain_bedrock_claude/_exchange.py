@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["Exchange", "aborted_here", "track_connections"]
+__all__ = ["Exchange", "aborted_here", "current_exchange", "track_connections"]
 
 T = TypeVar("T")
 
@@ -117,6 +117,12 @@ def _shut_down(connection: Any, owner: Exchange) -> None:
         # thread still reading through it.
         with contextlib.suppress(OSError):  # already closed by the peer
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def current_exchange() -> Exchange | None:
+    """The exchange running on this thread (see :meth:`Exchange.run`), if any."""
+    exchange: Exchange | None = getattr(_bound, "exchange", None)
+    return exchange
 
 
 def aborted_here() -> bool:

@@ -125,3 +125,17 @@ class CompletionChunk:
 
     def __str__(self) -> str:
         return self.completion
+
+    def joined(self, following: CompletionChunk) -> CompletionChunk | None:
+        """This piece and the next as one, or ``None`` where they must stay apart.
+
+        Two text pieces join, as do two thinking pieces; the final piece, and a piece of the
+        other kind, stay apart.
+        """
+        if type(following) is not CompletionChunk or following.is_final or self.is_final:
+            return None
+        if not (self.thinking or following.thinking):
+            return CompletionChunk(self.completion + following.completion)
+        if not (self.completion or following.completion):
+            return CompletionChunk("", self.thinking + following.thinking)
+        return None

@@ -198,8 +198,13 @@ REROUTE_RETIRED_ENV = "BEDROCK_CLAUDE_REROUTE_RETIRED"
 """Set to ``1`` (or ``true``) to send retired model ids to their successor without code changes."""
 
 
+CHECKS_READ_ENVIRONMENT: list[str] = []
+"""Environment variables some option's check reads: a remembered check is keyed on them too."""
+
+
 def _switch_or_env(variable: str) -> Callable[[str, object], object]:
     """A switch whose unset value (``None``) is read from the environment variable ``variable``."""
+    CHECKS_READ_ENVIRONMENT.append(variable)
 
     def check(name: str, value: object) -> bool:
         if value is None:

@@ -7,8 +7,10 @@ Each message names the parameter, what it accepts and what it got:
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,6 +19,7 @@ from ._errors import InvalidParameterError
 from ._model_checks import check_model_rules, drop_unsupported_sampling
 from ._option_types import InvocationOptions
 from ._options import (
+    CHECKS_READ_ENVIRONMENT,
     DEFAULT_LLM_MAX_TOKENS,
     MIN_THINKING_BUDGET,
     OPTION_NAMES,
@@ -49,6 +52,10 @@ _TOP_K_RANGE = (0, 500)
 
 MAX_CACHE_POINTS = 4
 """The most ``cache_control`` breakpoints one request may carry."""
+
+
+_OPTIONS_MEMO = 64
+"""Distinct option sets whose check is remembered (a process has a handful of models)."""
 
 
 def _check_options(values: Mapping[str, object]) -> InvocationOptions:
@@ -101,9 +108,19 @@ def options_from(source: object, overrides: Mapping[str, Any]) -> InvocationOpti
 
     ``source`` is any object with an attribute per option (a LangChain class's fields).
     """
-    return _check_options(
-        {name: overrides.get(name, getattr(source, name)) for name in OPTION_NAMES}
-    )
+    values = [overrides.get(name, getattr(source, name)) for name in OPTION_NAMES]
+    try:
+        return _checked_options(*values, *map(os.environ.get, CHECKS_READ_ENVIRONMENT))
+    except TypeError:  # a value that cannot be hashed (a mapping): checked afresh
+        return _check_options(dict(zip(OPTION_NAMES, values, strict=True)))
+
+
+@functools.lru_cache(maxsize=_OPTIONS_MEMO, typed=True)
+def _checked_options(*key: object) -> InvocationOptions:
+    # Checking every option is a sizeable part of a short call, and a model sends the same
+    # options call after call. ``key``: the values, then the environment the checks read.
+    # Typed, so that ``1`` is checked apart from ``True``; refusals are never remembered.
+    return _check_options(dict(zip(OPTION_NAMES, key[: len(OPTION_NAMES)], strict=True)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from ._errors import (
     BedrockClaudeError,
     StreamInterruptedError,
 )
-from ._exchange import Exchange, aborted_here
+from ._exchange import Exchange, aborted_here, current_exchange
 from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
 from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk
@@ -159,6 +159,9 @@ class StreamSession:
                     self._retry_or_raise(error)
                     self.open()
                     continue
+                # Read to its end, the connection is back in the pool: closing the stream
+                # must not shut it down (the next request reuses it, as raw boto3's does).
+                self._read_to_end()
                 self.completion = completion_from(
                     parser.result(), model_id=self.model_id, request_id=self.request_id
                 )
@@ -183,10 +186,16 @@ class StreamSession:
             error_code=error.error_code,
         )
 
+    def _read_to_end(self) -> None:
+        with self._lock:
+            exchange, self._exchange = self._exchange, None
+        if exchange is not None:
+            exchange.finish()
+
     def _release(self) -> None:
         with self._lock:
             body, self._body = self._body, None
-            exchange = self._exchange
+            exchange, self._exchange = self._exchange, None
         if exchange is not None:
             exchange.abort()  # wakes a thread blocked on the connection, then closes it
         if body is not None:
@@ -202,6 +211,34 @@ class StreamSession:
         # A stream opened and never read: release its connection rather than leak it.
         if self._body is not None:
             self._release()
+
+
+COALESCE_BACKLOG = 8
+"""Pieces that must be waiting for a consumer before they are joined: a consumer this far
+behind the stream (at Claude's pace, 0.1 to 0.3 s of text) takes them in one piece, so its
+per-piece work (LangChain's message chunks, callbacks, a UI update) is done once for them.
+One that keeps up still gets each event as its own piece."""
+
+
+def coalesced(items: list[object]) -> list[object]:
+    """``items`` (which arrived together), each run of joinable pieces made one piece.
+
+    Only once :data:`COALESCE_BACKLOG` items wait; which pieces join is
+    :meth:`CompletionChunk.joined`'s call. Nothing waits for more: only what has arrived joins.
+    """
+    if len(items) < COALESCE_BACKLOG:
+        return items
+    joined: list[object] = []
+    last: object = None
+    for item in items:
+        if isinstance(last, CompletionChunk) and isinstance(item, CompletionChunk):
+            both = last.joined(item)
+            if both is not None:
+                joined[-1] = last = both
+                continue
+        joined.append(item)
+        last = item
+    return joined
 
 
 class _StreamState:
@@ -238,20 +275,22 @@ class _StreamState:
 class Stream(_StreamState):
     """An iterator of :class:`CompletionChunk`; ``str(chunk)`` is the text piece.
 
-    Breaking out of the loop, ``close()``, or leaving a ``with`` block releases the connection.
+    A worker thread reads the response and hands the pieces over, so that reading goes on
+    while the caller works on a piece, and a caller that falls behind takes what has arrived
+    in one piece (:data:`COALESCE_BACKLOG`). Breaking out of the loop, ``close()``, or leaving
+    a ``with`` block releases the connection and ends the worker promptly.
     """
 
-    def __init__(self, session: StreamSession) -> None:
+    def __init__(self, session: StreamSession, executor: Executor) -> None:
         self._session = session
+        self._executor = executor
         self._started = False
 
-    def __iter__(self) -> Iterator[CompletionChunk]:
-        # A fresh generator the stream does not keep: when a loop over it ends early, it is
-        # finalized at once and its ``finally`` releases the connection.
+    def __iter__(self) -> _Chunks:
         if self._started:
             raise RuntimeError("a Stream can be iterated only once")
         self._started = True
-        return self._session.chunks()
+        return _Chunks(self._session, self._executor, outer=current_exchange())
 
     def close(self) -> None:
         """Release the HTTP connection (the stream yields nothing more)."""
@@ -275,23 +314,25 @@ class Stream(_StreamState):
 _END = object()
 
 
-class _AsyncChunks:
-    """The async iterator of an :class:`AsyncStream`.
+class _Pumped:
+    """What the iterators of :class:`Stream` and :class:`AsyncStream` share.
 
-    A plain object rather than an async generator: when a loop over it ends early, CPython
-    drops it at once and ``__del__`` releases the connection, where an async generator would
-    wait for the event loop to finalize it.
+    A worker thread (the "pump") reads the session into a :class:`Channel`; the iterator
+    yields its items.
+
+    Plain objects rather than generators: when a loop over one ends early, CPython drops it at
+    once and ``__del__`` releases the connection, where a generator would wait to be finalized.
     """
 
-    def __init__(self, session: StreamSession, executor: Executor) -> None:
+    def __init__(
+        self, session: StreamSession, executor: Executor, *, outer: Exchange | None = None
+    ) -> None:
         self._session = session
         self._executor = executor
+        self._outer = outer
         self._channel: Channel | None = None
         self._ready: deque[object] = deque()
         self._finished = False
-
-    def __aiter__(self) -> _AsyncChunks:
-        return self
 
     @staticmethod
     def _pump(session: StreamSession, channel: Channel) -> None:
@@ -299,27 +340,29 @@ class _AsyncChunks:
         try:
             for chunk in session.chunks():
                 channel.put(chunk)
-        except BaseException as error:  # handed to the loop, raised there
+        except BaseException as error:  # handed to the consumer, raised there
             channel.put(error, last=True)
         finally:
             channel.put(_END, last=True)
 
-    async def __anext__(self) -> CompletionChunk:
-        if self._channel is None:
-            self._channel = Channel(asyncio.get_running_loop())
-            self._executor.submit(self._pump, self._session, self._channel)
-        while not self._ready:
-            if self._finished:
-                raise StopAsyncIteration
-            try:
-                self._ready.extend(await self._channel.get_batch())
-            except BaseException:  # cancelled: stop the pump and release the connection now
-                self._finish()
-                raise
+    def _start(self, loop: asyncio.AbstractEventLoop | None) -> Channel:
+        channel = self._channel = Channel(loop)
+        pump = partial(self._pump, self._session, channel)
+        if self._outer is not None:
+            # The caller's exchange (a batch's prompt) goes on aborting the stream's requests,
+            # retries made on the pump's thread included.
+            pump = partial(self._outer.run, pump)
+        self._executor.submit(pump)
+        return channel
+
+    def _take(self, batch: list[object]) -> None:
+        self._ready.extend(coalesced(batch))
+
+    def _next(self) -> CompletionChunk:
         item = self._ready.popleft()
         if item is _END:
             self._finish()
-            raise StopAsyncIteration
+            raise StopIteration
         if isinstance(item, BaseException):
             self._finish()
             raise item
@@ -332,14 +375,59 @@ class _AsyncChunks:
         if self._channel is not None:
             self._channel.close()
 
-    async def aclose(self) -> None:
-        """Release the HTTP connection (the iterator yields nothing more)."""
-        self._finish()
-
     def __del__(self) -> None:
         self._session.close()
         if self._channel is not None:
             self._channel.close()
+
+
+class _Chunks(_Pumped):
+    """The iterator of a :class:`Stream`."""
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> CompletionChunk:
+        channel = self._channel or self._start(None)
+        while not self._ready:
+            if self._finished:
+                raise StopIteration
+            try:
+                self._take(channel.take_batch())
+            except BaseException:  # interrupted (Ctrl-C): stop the pump, release the connection
+                self._finish()
+                raise
+        return self._next()
+
+    def close(self) -> None:
+        """Release the HTTP connection (the iterator yields nothing more)."""
+        self._finish()
+
+
+class _AsyncChunks(_Pumped):
+    """The async iterator of an :class:`AsyncStream`."""
+
+    def __aiter__(self) -> _AsyncChunks:
+        return self
+
+    async def __anext__(self) -> CompletionChunk:
+        channel = self._channel or self._start(asyncio.get_running_loop())
+        while not self._ready:
+            if self._finished:
+                raise StopAsyncIteration
+            try:
+                self._take(await channel.get_batch())
+            except BaseException:  # cancelled: stop the pump and release the connection now
+                self._finish()
+                raise
+        try:
+            return self._next()
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        """Release the HTTP connection (the iterator yields nothing more)."""
+        self._finish()
 
 
 class AsyncStream(_StreamState):

@@ -740,6 +740,32 @@ class BlockPiece(CompletionChunk):
     delta: Mapping[str, Any] | None = None
     """A piece of the block that is neither text nor thinking, if any."""
 
+    def joined(self, following: CompletionChunk) -> CompletionChunk | None:
+        """This piece and the next as one, within one block: text, thinking or tool input."""
+        if (
+            type(following) is not BlockPiece
+            or following.index != self.index
+            or self.block is not None
+            or following.block is not None
+        ):
+            return None
+        if self.delta is None and following.delta is None:
+            if not (self.thinking or following.thinking):
+                return BlockPiece(self.completion + following.completion, index=self.index)
+            if not (self.completion or following.completion):
+                return BlockPiece("", self.thinking + following.thinking, index=self.index)
+            return None
+        if (
+            self.delta is not None
+            and following.delta is not None
+            and self.delta.get("type") == following.delta.get("type") == "input_json_delta"
+        ):
+            partial = self.delta.get("partial_json", "") + following.delta.get("partial_json", "")
+            return BlockPiece(
+                "", index=self.index, delta={"type": "input_json_delta", "partial_json": partial}
+            )
+        return None
+
 
 class StreamParser(MessagesStreamParser):
     """Messages stream events -> :class:`BlockPiece` objects, keeping the plain parser's state.

@@ -311,6 +311,16 @@ class BedrockEmulator:
         """How many requests were received since the start or :meth:`reset`, kept or not."""
         return self._requests.total
 
+    @property
+    def connection_count(self) -> int:
+        """How many TCP connections the emulator accepted since it started.
+
+        A client that keeps its connections alive between requests (as boto3 does) opens one
+        per request in flight at once, not one per request: compare this with
+        :attr:`request_count` to see whether connections are reused.
+        """
+        return self._server.accepted
+
     def reset(self) -> None:
         """Start over: forget requests, queued replies, faults, cached prompts and guardrails.
 

@@ -339,6 +339,9 @@ class HttpServer:
         """The server's own warnings, rate limited."""
         self.port = 0
         """The bound port (0 until started)."""
+        self.accepted = 0
+        """Connections admitted since the start (a client that reuses its connections keeps
+        this low)."""
 
     @property
     def tls(self) -> bool:
@@ -449,6 +452,7 @@ class HttpServer:
             if protocol.tcp is not None:
                 _abort(protocol.tcp)
             return
+        self.accepted += 1
         self._connections.add(protocol)
 
     def _release(self, protocol: _Protocol) -> None:

@@ -63,3 +63,50 @@ def test_an_async_streams_iterator_closed_before_it_is_read_yields_nothing(emu: 
             await client.aclose()
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_stream_read_to_its_end_leaves_its_connection_for_the_next_request(emu: Any) -> None:
+    # Found by the 256-stream benchmark: closing a finished stream shut its socket down, so
+    # every stream paid a new TCP (on Bedrock, TLS) connection. Raw boto3 reuses it.
+    options = {"region": "us-east-1", "endpoint_url": emu.endpoint_url, **CREDENTIALS}
+    client = AnthropicBedrock(**options)
+    before = emu.connection_count
+    for _ in range(3):
+        emu.reply(["a", "b"])
+        with client.Completion.create(model=SONNET_45, prompt="hi", stream=True) as stream:
+            assert "".join(chunk.completion for chunk in stream) == "ab"
+        emu.reply("c")
+        assert client.Completion.create(model=SONNET_45, prompt="hi").completion == "c"
+    assert emu.connection_count - before == 1
+    client.close()
+
+    async def scenario() -> int:
+        async_client = AsyncAnthropicBedrock(**options)
+        opened = emu.connection_count
+        try:
+            for _ in range(3):
+                emu.reply(["c", "d"])
+                stream = await async_client.Completion.create(
+                    model=SONNET_45, prompt="hi", stream=True
+                )
+                async with stream:
+                    assert "".join([chunk.completion async for chunk in stream]) == "cd"
+        finally:
+            await async_client.aclose()
+        return emu.connection_count - opened
+
+    assert asyncio.run(scenario()) == 1
+
+
+def test_a_stream_closed_before_its_end_does_not_hand_its_connection_back(emu: Any) -> None:
+    options = {"region": "us-east-1", "endpoint_url": emu.endpoint_url, **CREDENTIALS}
+    client = AnthropicBedrock(**options)
+    before = emu.connection_count
+    emu.reply(["a", "b", "c"], token_latency=0.5)  # still streaming when it is closed
+    with client.Completion.create(model=SONNET_45, prompt="hi", stream=True) as stream:
+        assert next(iter(stream)).completion == "a"
+    emu.reply("d")
+    # Half-read, the connection was closed: the next request needs a new one.
+    assert client.Completion.create(model=SONNET_45, prompt="hi").completion == "d"
+    assert emu.connection_count - before == 2
+    client.close()

@@ -221,7 +221,14 @@ def test_dropping_the_workers_ends_their_threads() -> None:
 def test_shutdown_cancels_queued_calls_on_request_and_refuses_new_ones() -> None:
     workers = Workers(1, name="shutdown-test")
     release = threading.Event()
-    first = workers.submit(release.wait)
+    running = threading.Event()
+
+    def blocked() -> bool:
+        running.set()
+        return release.wait()
+
+    first = workers.submit(blocked)
+    assert running.wait(timeout=5)  # running, so not among the queued calls shutdown cancels
     queued = workers.submit(lambda: "ran")
     workers.shutdown(wait=False, cancel_futures=True)
     release.set()

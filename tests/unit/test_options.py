@@ -169,3 +169,22 @@ def test_bedrock_claude_shares_one_runtime_handle_between_its_twins():
     assert sync._runtime is async_._runtime is llm._runtime
     assert (sync.max_retries, async_.max_retries) == (1, 1)
     assert sync.auto_inference_profile and async_.auto_inference_profile
+
+
+def test_a_remembered_option_check_still_sees_the_environment_and_the_exact_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from langchain_bedrock_claude._errors import InvalidParameterError
+    from langchain_bedrock_claude._params import options_from
+
+    fields = BedrockOptionFields()
+    monkeypatch.delenv("BEDROCK_CLAUDE_REROUTE_RETIRED", raising=False)
+    assert options_from(fields, {}).reroute_retired_models is False
+    assert options_from(fields, {}).reroute_retired_models is False  # remembered
+    monkeypatch.setenv("BEDROCK_CLAUDE_REROUTE_RETIRED", "1")
+    assert options_from(fields, {}).reroute_retired_models is True  # the variable is read
+    assert options_from(fields, {"cache_system": True}).cache_system is True
+    with pytest.raises(InvalidParameterError, match="'cache_system' must be True or False"):
+        options_from(fields, {"cache_system": 1})  # equal to True, yet refused
+    metadata = {"team": "search"}  # a mapping cannot be remembered: checked every time
+    assert options_from(fields, {"request_metadata": metadata}).request_metadata == metadata
