@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ._errors import InvalidParameterError
 from ._exchange import track_connections
 from ._logging import install_redaction, register_secret
+from ._preparing import gate_sends
 from ._translate import map_aws_errors
 
 if TYPE_CHECKING:
@@ -244,7 +245,7 @@ class RuntimeHandle:
     def __init__(self, settings: ClientSettings, client: Any | None = None) -> None:
         self.settings = settings
         # Tracked, so that a cancelled async call can abort its request (see _exchange).
-        self._client: BedrockRuntimeClient | None = track_connections(client)
+        self._client: BedrockRuntimeClient | None = gate_sends(track_connections(client))
         self._owned = client is None
         if client is not None:
             install_redaction()
@@ -268,7 +269,8 @@ class RuntimeHandle:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = track_connections(build_runtime_client(self.settings, model_id))
+                    built = build_runtime_client(self.settings, model_id)
+                    self._client = gate_sends(track_connections(built))
                 client = self._client
         return client
 

@@ -342,9 +342,19 @@ class Doorbell:
                 self._scheduled = False
 
     def _serve(self) -> None:
-        with self._lock:
+        # On the loop, which never waits for a lock a worker holds: that worker may itself be
+        # waiting for the GIL behind hundreds of others. Busy, the lock is tried again on the
+        # loop's next iteration (``_scheduled`` stays set, so rings add no other call).
+        if not self._lock.acquire(blocking=False):
+            loop = self._loop()
+            if loop is not None:
+                loop.call_soon(self._serve)
+            return
+        try:
             ringing, self._ringing = self._ringing, []
             self._scheduled = False
+        finally:
+            self._lock.release()
         for channel in ringing:
             channel._wake()
 
@@ -427,9 +437,16 @@ class Channel:
         return batch
 
     def _wake(self) -> None:
-        with self._lock:
+        # On the loop: never waits for the worker's hold on the lock (see Doorbell._serve).
+        if not self._lock.acquire(blocking=False):
+            assert self._loop is not None  # only a loop's channel is woken by a doorbell
+            self._loop.call_soon(self._wake)
+            return
+        try:
             self._wake_scheduled = False
             waiter, self._waiter = self._waiter, None
+        finally:
+            self._lock.release()
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
@@ -442,11 +459,18 @@ class Channel:
 
     async def get_batch(self) -> list[object]:
         """On the loop: every item available now, waiting for at least one."""
+        if self._loop is None:
+            raise RuntimeError("a channel to a thread is read with take_batch()")
         while True:
-            with self._lock:
+            # Never waits for the worker's hold on the lock (see Doorbell._serve): busy, the
+            # loop runs the other tasks once and this one tries again.
+            if not self._lock.acquire(blocking=False):
+                await asyncio.sleep(0)
+                continue
+            try:
                 if self._items:
                     return self._take()
-                if self._loop is None:
-                    raise RuntimeError("a channel to a thread is read with take_batch()")
                 waiter = self._waiter = self._loop.create_future()
+            finally:
+                self._lock.release()
             await waiter

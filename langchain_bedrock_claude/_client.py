@@ -27,6 +27,7 @@ from ._models import Completion
 from ._option_types import CompletionOptions
 from ._options import OPTION_NAMES, check_switch
 from ._params import DEFAULT_MAX_TOKENS, check_options, check_params, reject_unknown
+from ._preparing import preparing
 from ._request import (
     PreparedRequest,
     check_guardrail,
@@ -120,7 +121,8 @@ def invoke_once(runtime: RuntimeHandle, request: PreparedRequest) -> Completion:
     """One InvokeModel request, read to the end (blocking)."""
     client = runtime.get(request.model_id)
     with map_aws_errors(request.model_id, region=runtime.region):
-        response = client.invoke_model(**request.boto_kwargs())
+        with preparing():
+            response = client.invoke_model(**request.boto_kwargs())
         request_id = response["ResponseMetadata"].get("RequestId")
         raw = response["body"].read()
         headers = response["ResponseMetadata"].get("HTTPHeaders", {})
@@ -135,7 +137,7 @@ def count_once(runtime: RuntimeHandle, request: PreparedRequest) -> int:
     """One CountTokens request (blocking)."""
     kwargs = count_tokens_kwargs(request)
     client = runtime.get(request.model_id)
-    with map_aws_errors(kwargs["modelId"], region=runtime.region):
+    with map_aws_errors(kwargs["modelId"], region=runtime.region), preparing():
         return int(client.count_tokens(**kwargs)["inputTokens"])
 
 

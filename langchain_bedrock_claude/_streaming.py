@@ -30,6 +30,7 @@ from ._errors import (
 from ._exchange import Exchange, aborted_here, current_exchange
 from ._formats import ParsedResponse
 from ._models import Completion, CompletionChunk, Usage
+from ._preparing import preparing
 from ._request import PreparedRequest, check_guardrail, completion_from, final_chunk
 from ._retry import RetryPolicy, Tries
 from ._translate import map_aws_errors
@@ -100,7 +101,7 @@ class StreamSession:
                 send = partial(
                     client.invoke_model_with_response_stream, **self._request.boto_kwargs()
                 )
-                with map_aws_errors(self.model_id, region=self._runtime.region):
+                with map_aws_errors(self.model_id, region=self._runtime.region), preparing():
                     response = exchange.run(send)
             except BedrockClaudeError as error:
                 self._retry_or_raise(error)
