@@ -130,8 +130,10 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
     "_formats/prompt.py": ("tests/unit/test_prompt.py", "tests/unit/test_formats.py", _UNIT),
     "_streaming.py": (
+        "tests/unit/test_coalescing.py",
         _UNIT,
         "tests/integration/test_pinned_streams.py",
+        "tests/integration/test_stream_coalescing.py",
         "tests/integration/test_client.py",
         "tests/integration/test_stream_internals.py",
         "tests/integration/test_cancellation.py",
@@ -140,12 +142,19 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "_bridge.py": (
         "tests/unit/test_bridge.py",
         _UNIT,
+        "tests/integration/test_stream_coalescing.py",
         "tests/integration/test_client.py",
         "tests/integration/test_cancellation.py",
         "tests/integration/test_event_loop.py",
         "tests/integration/test_reliability.py",
     ),
+    "_preparing.py": (
+        "tests/unit/test_preparing.py",
+        _UNIT,
+        "tests/integration/test_batch.py",
+    ),
     "_exchange.py": (
+        "tests/integration/test_pinned_streams.py",
         "tests/integration/test_stream_internals.py",
         "tests/integration/test_cancellation.py",
         "tests/integration/test_reliability.py",
