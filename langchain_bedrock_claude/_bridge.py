@@ -103,10 +103,9 @@ class _Crew:
         self.started = 0
 
     def submit(self, item: _WorkItem) -> None:
-        if self.closed:
-            raise RuntimeError("cannot schedule new work after shutdown")
         self.items.append(item)
-        if self.closed:  # closed meanwhile: no thread may be left to run it
+        # Checked after the append, not before: a close in between would strand the call.
+        if self.closed:
             with contextlib.suppress(ValueError):
                 self.items.remove(item)
                 raise RuntimeError("cannot schedule new work after shutdown")

@@ -318,3 +318,17 @@ def test_a_cancelled_consumer_does_not_stop_the_wake_up_of_other_streams() -> No
 
     assert asyncio.run(scenario()) == ["piece"]
     assert errors == []
+
+
+def test_workers_need_a_ceiling_of_at_least_one_thread() -> None:
+    for ceiling in (0, -1):
+        with pytest.raises(ValueError, match=f"max_workers must be at least 1 \\(got {ceiling}\\)"):
+            Workers(ceiling)
+
+
+def test_workers_pass_the_arguments_of_a_call() -> None:
+    workers = Workers(2, name="arguments-test")
+    assert workers.submit(pow, 2, 5).result(timeout=5) == 32
+    assert workers.submit(int, "ff", base=16).result(timeout=5) == 255
+    assert workers.submit(dict, one=1).result(timeout=5) == {"one": 1}
+    workers.shutdown()
