@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from langchain_bedrock_claude._bridge import Channel, Workers, run_blocking
+from langchain_bedrock_claude._bridge import _READ_AHEAD, Channel, Workers, run_blocking
 
 
 def test_one_wake_up_serves_every_stream_with_new_pieces() -> None:
@@ -332,3 +332,27 @@ def test_workers_pass_the_arguments_of_a_call() -> None:
     assert workers.submit(int, "ff", base=16).result(timeout=5) == 255
     assert workers.submit(dict, one=1).result(timeout=5) == {"one": 1}
     workers.shutdown()
+
+
+def test_a_consumer_that_takes_again_after_a_pause_gets_the_read_ahead_bound_back() -> None:
+    channel = Channel(None)  # a thread's channel, driven step by step from here
+    for n in range(_READ_AHEAD):
+        channel.put(n)
+    channel.put("past the bound")  # nobody takes: waits out its patience, then goes on
+    channel.put("impatient")  # no wait now: the consumer is taken to be away
+    assert len(channel.take_batch()) == _READ_AHEAD + 2
+    for n in range(_READ_AHEAD):  # it took again: the bound holds again
+        channel.put(n)
+    waited: list[float] = []
+
+    def one_more() -> None:
+        started = time.monotonic()
+        channel.put("waits for a take")
+        waited.append(time.monotonic() - started)
+
+    worker = threading.Thread(target=one_more)
+    worker.start()
+    time.sleep(0.03)
+    assert len(channel.take_batch()) >= _READ_AHEAD
+    worker.join(timeout=5)
+    assert waited and waited[0] >= 0.02  # it waited (for the take or its patience), not at once
