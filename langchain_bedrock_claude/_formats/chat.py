@@ -545,6 +545,12 @@ def format_messages(messages: Sequence[BaseMessage], system: str | None = None) 
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": role, "content": blocks})
+    if not turns:
+        raise InvalidParameterError(
+            "there is no message to answer"
+            + (" (only system messages)" if messages else "")
+            + ": give at least one HumanMessage. Bedrock refuses a request without messages."
+        )
     for turn in turns:
         if turn["role"] == "user":
             # Claude takes a turn's tool results before its other content (Anthropic's tool

@@ -414,6 +414,8 @@ def test_bad_input_is_refused_before_any_request(chat, emu):
         chat().invoke([HumanMessage("x"), ToolMessage("result", tool_call_id="toolu_missing")])
     with pytest.raises(InvalidParameterError, match="'sparkle' block"):
         chat().invoke([HumanMessage([{"type": "sparkle"}])])
+    with pytest.raises(InvalidParameterError, match="no message to answer"):
+        chat().invoke([])
     assert emu.requests == []
 
 

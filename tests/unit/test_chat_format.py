@@ -346,6 +346,8 @@ REFUSED = {
         "text blocks only",
     ),
     "empty message": ([HumanMessage("")], "no content"),
+    "no messages": ([], "there is no message to answer: give at least one HumanMessage"),
+    "only system": ([SystemMessage("Be brief.")], "no message to answer (only system messages)"),
     "stray tool result": (
         [HumanMessage("x"), ToolMessage("r", tool_call_id="toolu_9")],
         "did not make",
