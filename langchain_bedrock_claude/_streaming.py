@@ -69,11 +69,6 @@ class StreamSession:
         """The model id or ARN of the request."""
         return self._request.model_id
 
-    @property
-    def attempts(self) -> int:
-        """Retries made so far."""
-        return self._tries.retries
-
     def _wait(self, delay: float) -> None:
         # Waiting on the close event lets close() (from any thread) cut a backoff short.
         if self._closed.wait(delay):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from langchain_bedrock_claude import AnthropicBedrock, AsyncAnthropicBedrock
 
 from .conftest import CREDENTIALS, SONNET_45
@@ -109,4 +111,30 @@ def test_a_stream_closed_before_its_end_does_not_hand_its_connection_back(emu: A
     # Half-read, the connection was closed: the next request needs a new one.
     assert client.Completion.create(model=SONNET_45, prompt="hi").completion == "d"
     assert emu.connection_count - before == 2
+    client.close()
+
+
+def test_a_sync_stream_is_iterated_once_and_an_unread_iterator_drops_quietly(emu: Any) -> None:
+    import gc
+    import sys
+
+    options = {"region": "us-east-1", "endpoint_url": emu.endpoint_url, **CREDENTIALS}
+    client = AnthropicBedrock(**options)
+    emu.reply(["a", "b"])
+    with client.Completion.create(model=SONNET_45, prompt="hi", stream=True) as stream:
+        assert "".join(chunk.completion for chunk in stream) == "ab"
+        with pytest.raises(RuntimeError, match="a Stream can be iterated only once"):
+            iter(stream)
+    unraisable: list[object] = []
+    previous, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        emu.reply(["c"])
+        stream = client.Completion.create(model=SONNET_45, prompt="hi", stream=True)
+        pieces = iter(stream)  # dropped before it is read: nothing to close but the stream
+        del pieces
+        gc.collect()
+        stream.close()
+    finally:
+        sys.unraisablehook = previous
+    assert unraisable == []
     client.close()
