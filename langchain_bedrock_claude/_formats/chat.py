@@ -27,6 +27,7 @@ import base64
 import binascii
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -552,16 +553,14 @@ def format_messages(messages: Sequence[BaseMessage], system: str | None = None) 
             + ": give at least one HumanMessage. Bedrock refuses a request without messages."
         )
     for turn in turns:
-        if turn["role"] == "user":
+        if turn["role"] == "user" and len(turn["content"]) > 1:
             # Claude takes a turn's tool results before its other content (Anthropic's tool
             # use guide: "tool_result blocks must come FIRST"); the order is otherwise kept.
             turn["content"].sort(key=lambda block: block.get("type") != "tool_result")
     _check_tool_pairs(turns)
+    kinds = Counter(block.get("type") for turn in turns for block in _walk(turn["content"]))
     return ChatInput(
-        system=system_blocks,
-        messages=turns,
-        images=_count(turns, "image"),
-        documents=_count(turns, "document"),
+        system=system_blocks, messages=turns, images=kinds["image"], documents=kinds["document"]
     )
 
 
@@ -586,10 +585,6 @@ def _walk(blocks: Iterable[Any]) -> Iterable[Mapping[str, Any]]:
             inner = block.get("content")
             if block.get("type") == "tool_result" and isinstance(inner, list):
                 yield from _walk(inner)
-
-
-def _count(turns: list[dict[str, Any]], kind: str) -> int:
-    return sum(1 for turn in turns for block in _walk(turn["content"]) if block.get("type") == kind)
 
 
 def _check_tool_pairs(turns: list[dict[str, Any]]) -> None:
