@@ -184,9 +184,12 @@ class _Crew:
             del item  # nothing of a finished call is kept while waiting for the next
 
     def wait_for_work(self, wake: threading.Lock) -> bool:
-        """Wait idle until a submitter wakes this thread; ``False`` once idle too long."""
+        """Wait idle until a submitter wakes this thread: ``True``.
+
+        ``False`` once idle too long, when closed, or when a call came before this thread was
+        listed as idle: the caller looks at the calls (and ``closed``) again either way.
+        """
         self.idle.append(wake)
-        # Unless a call came before this thread was listed: then it takes that call.
         if not self.items and not self.closed and wake.acquire(timeout=self.idle_seconds):
             return True
         try:
@@ -194,7 +197,7 @@ class _Crew:
         except ValueError:  # a submitter took this thread off the list: its wake-up is due
             wake.acquire()
             return True
-        return bool(self.items) and not self.closed
+        return False
 
     def close(self, cancel_pending: bool) -> None:
         self.closed = True

@@ -12,7 +12,6 @@ for the same requests are quoted there and in the emulator.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 
 from ._errors import InvalidParameterError
@@ -20,6 +19,7 @@ from ._model_rules import ModelRules
 from ._options import MIN_THINKING_BUDGET
 from ._routing import ModelRef
 from ._types import ThinkingMode
+from ._warn import warn_caller
 
 __all__ = [
     "MIN_THINKING_BUDGET",
@@ -102,7 +102,7 @@ def check_sampling(model: ModelRef, sampling: Mapping[str, object]) -> None:
 
 
 def drop_unsupported_sampling(
-    model: ModelRef, sampling: Mapping[str, float | int | None], *, stacklevel: int = 2
+    model: ModelRef, sampling: Mapping[str, float | int | None]
 ) -> dict[str, float | int | None]:
     """``sampling`` without what ``model`` refuses, with a :class:`ModelRuleWarning` naming it."""
     rules = model.rules
@@ -110,11 +110,10 @@ def drop_unsupported_sampling(
     if not refused:
         return dict(sampling)
     assert rules is not None
-    warnings.warn(
+    warn_caller(
         f"{model.model_id} ({rules.name}) does not accept {_names(refused)}; left out of the "
         "request (drop_unsupported_params=True).",
         ModelRuleWarning,
-        stacklevel=stacklevel + 1,
     )
     return {name: (None if name in refused else value) for name, value in sampling.items()}
 

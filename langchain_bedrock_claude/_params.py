@@ -250,7 +250,7 @@ def check_params(
         "top_k": None if top_k is None else int(check_integer("top_k", top_k, *_TOP_K_RANGE)),
     }
     if options.drop_unsupported_params:
-        sampling = drop_unsupported_sampling(ref, sampling, stacklevel=3)
+        sampling = drop_unsupported_sampling(ref, sampling)
     params = CompletionParams(
         model=ref,
         prompt=prompt,

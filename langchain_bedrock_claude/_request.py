@@ -6,7 +6,6 @@ Pure: both the sync and the async client call these, so each fact lives here onc
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,6 +29,7 @@ from ._models import Completion, CompletionChunk
 from ._options import OPTIONS, BotoArgument
 from ._params import CompletionParams, check_params
 from ._routing import resolve_model
+from ._warn import warn_caller
 
 __all__ = [
     "PreparedRequest",
@@ -149,12 +149,11 @@ def to_successor(request: PreparedRequest, successor: str) -> PreparedRequest:
     sampling = {"temperature": params.temperature, "top_p": params.top_p, "top_k": params.top_k}
     refused = unsupported_sampling(model.rules, sampling) if model.rules is not None else ()
     left_out = ", ".join(map(repr, refused))
-    warnings.warn(
+    warn_caller(
         f"{params.model_id} is retired on Bedrock: sent to its successor {successor} instead "
         "(reroute_retired_models)"
         + (f"; left out {left_out}, which it does not take." if refused else "."),
         ModelRuleWarning,
-        stacklevel=2,
     )
     moved = check_params(
         model=successor,

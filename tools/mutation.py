@@ -127,6 +127,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/unit/test_malformed.py",
         _UNIT,
         "tests/integration/test_replay_recordings.py",
+        "tests/integration/test_client.py",
     ),
     "_formats/prompt.py": ("tests/unit/test_prompt.py", "tests/unit/test_formats.py", _UNIT),
     "_streaming.py": (
@@ -179,6 +180,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/integration/test_llm.py",
         "tests/integration/test_llm_hardening.py",
         "tests/integration/test_chat_model.py",
+        "tests/integration/test_batch.py",
+        "tests/integration/test_chat_batch.py",
     ),
     "llms.py": (
         "tests/unit/test_llm_unit.py",

@@ -131,6 +131,7 @@ def test_a_sync_stream_is_iterated_once_and_an_unread_iterator_drops_quietly(emu
         emu.reply(["c"])
         stream = client.Completion.create(model=SONNET_45, prompt="hi", stream=True)
         pieces = iter(stream)  # dropped before it is read: nothing to close but the stream
+        assert iter(pieces) is pieces  # an iterator, as zip() and itertools expect
         del pieces
         gc.collect()
         stream.close()

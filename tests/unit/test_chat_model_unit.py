@@ -114,6 +114,10 @@ def test_media_a_model_cannot_read_is_refused(model, content, says):
         ("anthropic.claude-3-5-haiku-20241022-v1:0", [PDF]),
         ("anthropic.claude-3-5-haiku-20241022-v1:0", [IMAGE]),
         ("anthropic.claude-3-haiku-20240307-v1:0", [IMAGE]),
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", [IMAGE]),
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", [PDF]),
+        ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", [IMAGE]),
+        ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", [PDF]),
     ],
 )
 def test_media_a_model_can_read_is_accepted(model, content):

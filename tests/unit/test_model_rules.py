@@ -261,7 +261,8 @@ def test_adaptive_thinking_and_turning_it_off(expect: Expect):
     if expect.thinking in ("adaptive", "both"):
         think(expect.model_id, mode="adaptive")
         with pytest.raises(InvalidParameterError, match="at least 1024 with thinking='adaptive'"):
-            think(expect.model_id, mode="adaptive", max_tokens=1000)
+            think(expect.model_id, mode="adaptive", max_tokens=1023)
+        think(expect.model_id, mode="adaptive", max_tokens=1024)  # the least it takes
         with pytest.raises(
             InvalidParameterError, match="thinking does not work with 'temperature'"
         ):
@@ -393,3 +394,49 @@ def test_thinking_and_effort_options_reach_the_body():
             "us.anthropic.claude-opus-4-6",
             options=_options(thinking_budget_tokens=2048, thinking="adaptive"),
         )
+
+
+def test_a_model_rule_warning_names_the_callers_line_whatever_the_path():
+    from langchain_bedrock_claude import (
+        AnthropicBedrock,
+        APIConnectionError,
+        BedrockClaude,
+        ModelRuleWarning,
+    )
+
+    with pytest.warns(ModelRuleWarning, match="left out") as direct:
+        build(
+            "us.anthropic.claude-opus-4-8",
+            temperature=0.5,
+            options=_options(drop_unsupported_params=True),
+        )
+    client = AnthropicBedrock(
+        region="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        max_retries=0,
+        access_key="AKID",
+        secret_key="not-a-secret",
+    )
+    # Checked before the request, which then finds nothing listening on port 9.
+    with (
+        pytest.warns(ModelRuleWarning, match="left out") as created,
+        pytest.raises(APIConnectionError),
+    ):
+        client.Completion.create(
+            model="us.anthropic.claude-opus-4-8",
+            prompt="Hi",
+            max_tokens_to_sample=10,
+            temperature=0.5,
+            drop_unsupported_params=True,
+        )
+    with pytest.warns(ModelRuleWarning, match="left out") as constructed:
+        llm = BedrockClaude(  # its settings are checked at once
+            model="us.anthropic.claude-opus-4-8",
+            region_name="us-east-1",
+            temperature=0.5,
+            drop_unsupported_params=True,
+        )
+    with pytest.warns(ModelRuleWarning, match="left out") as invoked:
+        llm._request("Hi", None, {})
+    for caught in (direct, created, constructed, invoked):
+        assert [warning.filename for warning in caught] == [__file__] * len(caught)

@@ -184,3 +184,12 @@ def test_a_version_with_a_trailing_zero_takes_that_versions_rules(model_id, limi
     check_params(model=model_id, prompt="hi", max_tokens=limit)
     with pytest.raises(InvalidParameterError, match=f"between 1 and {limit} for {model_id}"):
         check_params(model=model_id, prompt="hi", max_tokens=limit + 1)
+
+
+def test_a_claude_name_of_no_known_shape_takes_the_newest_rules_of_all() -> None:
+    # "claude" followed by something else than a dash: no family or version to read.
+    odd = resolve_model("anthropic.claudenext-v1:0")
+    assert (odd.family, odd.version) == (None, None)
+    from langchain_bedrock_claude._model_rules import rules_for
+
+    assert odd.rules is rules_for(None, None)  # the newest model's rules, as for any unknown

@@ -318,3 +318,15 @@ def test_an_older_langchain_core_without_the_model_errors_still_gives_the_whole_
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "RequestTimeoutError True False True slow [request_id=r]"
+
+
+def test_a_secret_of_the_shortest_length_kept_is_redacted_and_a_shorter_one_is_not() -> None:
+    from langchain_bedrock_claude._redact import MIN_SECRET_LENGTH, redact
+
+    shortest = "Q7v!" * (MIN_SECRET_LENGTH // 4)  # exactly MIN_SECRET_LENGTH characters
+    shorter = "Zx9?" * (MIN_SECRET_LENGTH // 4 - 1)  # too short to tell from ordinary text
+    assert len(shortest) == MIN_SECRET_LENGTH
+    register_secret(shortest)
+    register_secret(shorter)
+    assert shortest not in redact(f"signed with {shortest}")
+    assert shorter in redact(f"signed with {shorter}")
