@@ -134,3 +134,30 @@ def test_the_command_opts_in_with_its_flag(emu):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Blue."
     assert "us.anthropic.claude-sonnet-5-5" in result.stderr
+
+
+def test_a_rerouted_stream_keeps_its_guardrail_and_stream_mode(emu):
+    emu.add_guardrail("gr7x2k9a1b", "1", blocked_words=["password"])
+    anthropic = client(emu)
+    emu.reply(" Paris.", times=2)
+    with pytest.warns(ModelRuleWarning, match="is retired on Bedrock"):
+        stream = anthropic.Completion.create(
+            model="anthropic.claude-v2",
+            prompt="\n\nHuman: What is the capital of France?\n\nAssistant:",
+            max_tokens_to_sample=300,
+            stream=True,
+            reroute_retired_models=True,
+            guardrail_identifier="gr7x2k9a1b",
+            guardrail_version="1",
+            guardrail_stream_processing_mode="async",
+        )
+        assert "".join(piece.completion for piece in stream) == " Paris."
+    first, second = emu.requests
+    assert second.model_id == "us.anthropic.claude-sonnet-5-5"
+    assert second.guardrail_identifier == "gr7x2k9a1b"
+    assert second.json["amazon-bedrock-guardrailConfig"] == {"streamProcessingMode": "ASYNCHRONOUS"}
+    assert (
+        first.json["amazon-bedrock-guardrailConfig"]
+        == second.json["amazon-bedrock-guardrailConfig"]
+    )
+    anthropic.close()
