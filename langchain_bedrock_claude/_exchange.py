@@ -52,7 +52,7 @@ class Exchange:
         # An exchange made while another runs on this thread (a stream opened in a batch's
         # call) is part of it: aborting the outer one aborts it too.
         self._inner: list[Exchange] = []
-        outer = getattr(_bound, "exchange", None)
+        outer = current_exchange()
         if outer is not None:
             with _lock:
                 if outer._aborted:
@@ -72,7 +72,7 @@ class Exchange:
         end, its connection back in the pool); else it can still abort the connection while
         its body is read (a stream).
         """
-        previous = getattr(_bound, "exchange", None)
+        previous = current_exchange()
         _bound.exchange = self
         try:
             return function()
@@ -127,7 +127,7 @@ def current_exchange() -> Exchange | None:
 
 def aborted_here() -> bool:
     """Whether the call running on this thread was aborted: a retry would only fail again."""
-    exchange = getattr(_bound, "exchange", None)
+    exchange = current_exchange()
     return exchange is not None and bool(exchange._aborted)
 
 
@@ -141,7 +141,7 @@ def _check_not_aborted(connection: Any) -> None:
 def _tracked_connection(base: type) -> type:
     class TrackedConnection(base):  # type: ignore[misc]
         def request(self, *args: Any, **kwargs: Any) -> Any:
-            exchange = getattr(_bound, "exchange", None)
+            exchange = current_exchange()
             if exchange is not None:
                 exchange._attach(self)
             else:

@@ -372,9 +372,7 @@ class _Pumped:
             self._channel.close()
 
     def __del__(self) -> None:
-        self._session.close()
-        if self._channel is not None:
-            self._channel.close()
+        self._finish()
 
 
 class _Chunks(_Pumped):
