@@ -29,6 +29,7 @@ __all__ = [
     "check_model_rules",
     "check_prefill",
     "check_sampling",
+    "check_system_turns",
     "check_thinking",
     "drop_unsupported_sampling",
     "prompt_ends_with_prefill",
@@ -153,6 +154,32 @@ def prompt_ends_with_prefill(prompt: str, system: str | None = None) -> bool:
 
     messages = split_turns(prompt, system).messages
     return bool(messages) and messages[-1]["role"] == "assistant"
+
+
+# --- mid-conversation system turns ------------------------------------------------------------
+
+
+def check_system_turns(model: ModelRef, count: int) -> None:
+    """Refuse system turns after the conversation started on a model that rejects them.
+
+    Args:
+        model: The model.
+        count: How many ``{"role": "system"}`` turns the messages hold.
+
+    Bedrock's answers (live invoke-model, BerriAI/litellm#32831): "role 'system' is not
+    supported on this model" (Opus 4.7); 'messages: Unexpected role "system". The Messages
+    API accepts a top-level `system` parameter, not "system" as an input message' (Haiku
+    4.5, Sonnet 4.6). A model the table does not know is sent as asked (Bedrock answers).
+    """
+    rules = model.rules
+    if rules is None or rules.system_turns or not count:
+        return
+    raise InvalidParameterError(
+        f"{model.model_id} ({rules.name}) takes system messages only at the start of the "
+        f"conversation, and the messages hold {count} later one(s): move them to the start "
+        "(before the first HumanMessage), send the instruction as a HumanMessage, or use a "
+        "model that takes mid-conversation system messages (Claude Opus 4.8)."
+    )
 
 
 # --- thinking ----------------------------------------------------------------------------------

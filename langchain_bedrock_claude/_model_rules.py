@@ -90,6 +90,9 @@ class ModelRules:
     """Image content blocks."""
     pdf: bool = False
     """PDF document content blocks."""
+    system_turns: bool = False
+    """``{"role": "system"}`` turns in ``messages`` after the conversation started
+    (mid-conversation system messages); without it only the top-level ``system`` is taken."""
     replacement: str | None = None
     """For a model Bedrock retired: the bare id of a current model of the same tier."""
 
@@ -222,7 +225,25 @@ _ROWS: tuple[_Row, ...] = (
     # for this model", anthropics/claude-code#51711); adds effort xhigh (promptfoo#8763).
     # No thinking unless asked: the recorded Opus 4.8 answer has thinking_tokens 0 (pydantic-ai).
     _Row("opus", (4, 7), _ADAPTIVE),
-    _Row("opus", (4, 8), replace(_ADAPTIVE, name="Claude Opus 4.8")),
+    # Opus 4.8 alone takes mid-conversation system turns (system_turns). Bedrock answered one
+    # with 200: a {"role": "system"} turn after a user turn, top-level system beside it, no
+    # anthropic_beta (recorded, pydantic-ai test_mid_conversation_system_prompt_on_bedrock,
+    # us.anthropic.claude-opus-4-8); AWS's Bedrock guide "Mid-conversation system messages"
+    # (docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-mid-conversation-system
+    # .html): "available on Claude Opus 4.8 only. No beta header is required". Refused on
+    # real Bedrock by Opus 4.7 ("role 'system' is not supported on this model"), Haiku 4.5
+    # and Sonnet 4.6 ('messages: Unexpected role "system"...'), live invoke-model calls in
+    # BerriAI/litellm#32831. The 2026 rows below keep it off:
+    # - Sonnet 5: refuses it ("Sonnet 5 rejects a mid-conversation system message" in public
+    #   client tests; gproxy's supports_mid_conv_system lists claude-sonnet-5 among the
+    #   models without it); pydantic-ai folds it into the user turn for Sonnet 5 (recorded).
+    # - Opus 5, Opus 5.5, Fable 5, Fable 5.1: third-party catalogs say Anthropic's own API
+    #   takes it for them (litellm "Claude 4.8+ and the 5 family"; a client's
+    #   midConversationSystem flag "Opus 4.8, Opus 5 / 5.5 and Fable 5 / 5.1"), but AWS's
+    #   guide names Opus 4.8 only and no Bedrock answer for them is recorded: conservative
+    #   off until one is.
+    # - Sonnet 5.5, Haiku 5.5: no source either way: off.
+    _Row("opus", (4, 8), replace(_ADAPTIVE, name="Claude Opus 4.8", system_turns=True)),
     # Fable 5 / 5.1: 1M / 128K (Fable 5 overview); thinking "Adaptive (always on)" (models
     # overview) and cannot be disabled (docs.apiyi.com thinking guide, 2026-11), so forced
     # tool_choice, which needs thinking off, never works. Effort levels: no public list; all

@@ -61,7 +61,12 @@ from ._formats.chat import (
 )
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._lc_batches import GENERATE_THREADS, ConcurrentBatches
-from ._model_checks import check_forced_tool_choice, check_prefill, thinking_active
+from ._model_checks import (
+    check_forced_tool_choice,
+    check_prefill,
+    check_system_turns,
+    thinking_active,
+)
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
 from ._params import MAX_CACHE_POINTS, CompletionParams, check_params, reject_unknown
@@ -382,6 +387,7 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
         last = chat.messages[-1]["role"] if chat.messages else None
         check_prefill(model, last, source="the messages (the last is an AIMessage)")
         check_media(model, chat)
+        check_system_turns(model, chat.system_turns)
         if options.get("output_config") is not None:
             check_native_output(model)
         points = _cache_points(chat, tools) + int(params.options.cache_system)

@@ -446,13 +446,19 @@ class ChatInput:
     """A conversation in the Messages API's form, and what it holds."""
 
     system: list[dict[str, Any]]
-    """System text blocks, in order."""
+    """System text blocks, in order (the leading system messages)."""
     messages: list[dict[str, Any]]
-    """Alternating user and assistant turns."""
+    """Alternating user and assistant turns, with any later system message as a
+    ``{"role": "system"}`` turn where it stood (see :attr:`system_turns`)."""
     images: int = 0
     """How many image blocks the conversation holds (tool results included)."""
     documents: int = 0
     """How many document blocks it holds."""
+
+    @property
+    def system_turns(self) -> int:
+        """How many system messages came after the conversation started (system turns)."""
+        return sum(1 for turn in self.messages if turn["role"] == "system")
 
     @property
     def prefill(self) -> bool:
@@ -499,28 +505,38 @@ def _role(where: str, message: BaseMessage) -> str:
 def format_messages(messages: Sequence[BaseMessage], system: str | None = None) -> ChatInput:
     """LangChain messages -> system blocks and Messages API turns.
 
-    Leading system messages (and ``system``, first) become the system blocks; tool messages
-    become ``tool_result`` blocks of a user turn; consecutive turns of one role are merged, as
+    Leading system messages (and ``system``, first) become the system blocks; a system
+    message after the conversation started becomes a ``{"role": "system"}`` turn where it
+    stands (a mid-conversation system message: only some models take it, which
+    :func:`~.._model_checks.check_system_turns` decides); tool messages become
+    ``tool_result`` blocks of a user turn; consecutive user or assistant turns are merged, as
     Claude needs roles to alternate.
 
     Raises:
         InvalidParameterError: a message or block Bedrock cannot take, a ``tool_result``
-            without its ``tool_use`` in the turn before, or a system message after the
-            conversation started.
+            without its ``tool_use`` in the turn before, or a later system message where
+            Bedrock's placement rules do not allow one (see :func:`_check_system_turns`).
     """
     system_blocks: list[dict[str, Any]] = [{"type": "text", "text": system}] if system else []
     turns: list[dict[str, Any]] = []
+    origins: dict[int, str] = {}  # system turn index -> the message it came from
     for index, message in enumerate(messages):
         where = f"message {index} ({type(message).__name__})"
         role = _role(where, message)
+        if role == "system" and not turns:
+            system_blocks += _content(where, _text_content(where, message), role="system")
+            continue
         if role == "system":
-            if turns:
+            blocks = _system_turn_blocks(where, message)
+            if turns[-1]["role"] == "system":
                 raise _problem(
                     where,
-                    "Claude on Bedrock takes system messages only at the start of the "
-                    "conversation; move it first, or send it as a HumanMessage.",
+                    f"it follows another system message ({origins[len(turns) - 1]}), and "
+                    "Bedrock refuses consecutive system turns: combine them into one "
+                    "SystemMessage.",
                 )
-            system_blocks += _content(where, _text_content(where, message), role="system")
+            origins[len(turns)] = where
+            turns.append({"role": "system", "content": blocks})
             continue
         if role == "tool":
             blocks = [_tool_result(where, message)]  # type: ignore[arg-type]
@@ -557,6 +573,7 @@ def format_messages(messages: Sequence[BaseMessage], system: str | None = None) 
             # Claude takes a turn's tool results before its other content (Anthropic's tool
             # use guide: "tool_result blocks must come FIRST"); the order is otherwise kept.
             turn["content"].sort(key=lambda block: block.get("type") != "tool_result")
+    _check_system_turns(turns, origins)
     _check_tool_pairs(turns)
     kinds = Counter(block.get("type") for turn in turns for block in _walk(turn["content"]))
     return ChatInput(
@@ -576,6 +593,51 @@ def _text_content(where: str, message: BaseMessage) -> str | list[Any]:
                 "put images and documents in a HumanMessage.",
             )
     return content
+
+
+def _system_turn_blocks(where: str, message: BaseMessage) -> list[dict[str, Any]]:
+    """A later system message's text blocks (Bedrock: text only, no citations)."""
+    blocks = _content(where, _text_content(where, message), role="system")
+    if not blocks:
+        raise _problem(where, "the message has no content (Bedrock refuses empty turns).")
+    for block in blocks:
+        if "citations" in block:
+            # AWS's Bedrock guide, "Mid-conversation system messages", content rules: text
+            # blocks only; "Images, documents, tool blocks, and citations are not supported".
+            raise _problem(
+                where,
+                "a system message after the conversation started holds text blocks without "
+                "citations on Bedrock; remove the 'citations'.",
+            )
+    return blocks
+
+
+def _check_system_turns(turns: Sequence[Mapping[str, Any]], origins: Mapping[int, str]) -> None:
+    """Each system turn stands where Bedrock takes one.
+
+    The placement rules of AWS's Bedrock guide, "Mid-conversation system messages"
+    (docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-mid-conversation-system
+    .html), which also answers a violation with a 400: not the first entry (the leading
+    system messages go to the top-level ``system``, so none is); right after a user message
+    (or an assistant message ending in a server tool use, which this package never sends);
+    the last entry or followed by an assistant turn; never next to another system message
+    (refused where the turns are built).
+    """
+    for index, where in origins.items():
+        if turns[index - 1]["role"] != "user":
+            raise _problem(
+                where,
+                "a system message after the conversation started must come right after a "
+                "HumanMessage or ToolMessage (Bedrock's placement rule), not after an "
+                "AIMessage: move it after the next HumanMessage, or to the start.",
+            )
+        if index + 1 < len(turns) and turns[index + 1]["role"] != "assistant":
+            raise _problem(
+                where,
+                "a system message after the conversation started must be the last message "
+                "or be followed by an AIMessage (Bedrock's placement rule), not by a "
+                "HumanMessage or ToolMessage: move it after that message.",
+            )
 
 
 def _walk(blocks: Iterable[Any]) -> Iterable[Mapping[str, Any]]:

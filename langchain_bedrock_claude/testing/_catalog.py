@@ -33,6 +33,10 @@ Prefill (a conversation ending with an assistant turn): refused from the 4.6 mod
 (Anthropic's migration guide: "Prefilling assistant messages returns a 400 error on Claude
 4.6 models"; the Opus 5.5 and Haiku 5.5 migration guides).
 
+System turns (``{"role": "system"}`` in ``messages``, mid-conversation system messages):
+taken by Opus 4.8 only, under the placement rules of AWS's Bedrock guide (see
+``_validation``); refused by every other model, in every position.
+
 Count tokens: supported from 3.7 sonnet on, for bare (regional) ids and foundation-model
 ARNs only; legacy models, the claude-3/3.5 family and inference profiles answer "The
 provided model doesn't support counting tokens." (the last as recorded for a ``us.`` id).
@@ -111,6 +115,12 @@ class ModelSpec:
     """A conversation may end with an assistant turn."""
     context_window: int = 200_000
     """Input tokens beyond this get "Input is too long for requested model." (recorded)."""
+    system_turns: bool = False
+    """``{"role": "system"}`` turns in ``messages`` are taken (mid-conversation system
+    messages, under Bedrock's placement rules); else every one is refused."""
+    knows_system_role: bool = False
+    """How a refusal of a system turn reads: ``role 'system' is not supported on this
+    model`` (``True``, Opus 4.7 on) or ``messages: Unexpected role "system"...`` (older)."""
 
     @property
     def legacy(self) -> bool:
@@ -141,6 +151,7 @@ _ADAPTIVE = ModelSpec(
     efforts=_EFFORTS_ALL,
     prefill=False,
     context_window=_MILLION,
+    knows_system_role=True,
 )
 """Opus 4.7 and every later model: adaptive thinking only, no sampling, no prefill, 1M/128K."""
 _THINKS_BY_DEFAULT: dict[str, Any] = {"usage_details": True, "thinks_by_default": True}
@@ -295,8 +306,14 @@ _MODELS: tuple[ModelSpec, ...] = (
     # text omitted by default (danny-avila/LibreChat#14042).
     _adaptive("claude-opus-4-7"),
     # Recorded (pydantic-ai, us.anthropic.claude-opus-4-8): no thinking block without a
-    # thinking field, usage with output_tokens_details, 52-character message ids.
-    _adaptive("claude-opus-4-8", usage_details=True),
+    # thinking field, usage with output_tokens_details, 52-character message ids. The one
+    # model taking system turns: recorded 200 for a {"role": "system"} turn after a user
+    # turn, no anthropic_beta (pydantic-ai test_mid_conversation_system_prompt_on_bedrock);
+    # AWS's Bedrock guide "Mid-conversation system messages": "available on Claude Opus 4.8
+    # only". Opus 5 / 5.5 and Fable 5 / 5.1 are said to take them on Anthropic's own API
+    # (third-party catalogs), with no Bedrock source: refused here, as by Sonnet 5 (gproxy's
+    # claude_mid_conv_system list) and every older model (BerriAI/litellm#32831, live).
+    _adaptive("claude-opus-4-8", usage_details=True, system_turns=True),
     # Fable 5 (2026-06-09): 1M / 128K, "Adaptive (always on)" (Anthropic's Fable 5 overview
     # and models overview; cannot be disabled: docs.apiyi.com thinking guide).
     _adaptive("claude-fable-5", **_ALWAYS_THINKS),

@@ -31,6 +31,23 @@ PREFILL_MESSAGE = (
 )
 """A conversation ending with an assistant turn, 4.6 models on (smallmain/vscode-unify-chat-
 provider#249; ericc-ch/copilot-api#261: the 4.5 ids still accept it)."""
+SYSTEM_ROLE_UNSUPPORTED_MESSAGE = "role 'system' is not supported on this model"
+"""A ``{"role": "system"}`` turn sent to Opus 4.7 (and, here, every later model but Opus
+4.8), in any position: live Bedrock invoke-model, ValidationException (BerriAI/litellm#32831);
+the Anthropic API answers the same for models before Opus 4.8 (LeenHawk/gproxy)."""
+SYSTEM_ROLE_UNEXPECTED_MESSAGE = (
+    'messages: Unexpected role "system". The Messages API accepts a top-level `system` '
+    'parameter, not "system" as an input message role.'
+)
+"""The same turn sent to an older model (Haiku 4.5 and Sonnet 4.6 on live Bedrock,
+BerriAI/litellm#32831, quoted up to "as an input message"; the end of the sentence is the
+Anthropic API's classic text)."""
+SYSTEM_FIRST_MESSAGE = (
+    "messages.0: use the top-level 'system' parameter for the initial system prompt; the "
+    "directive-only form (content: [] with output_config) is accepted at any position"
+)
+"""A system turn opening ``messages``: the Anthropic API's answer for Opus 4.8 and Opus 5
+(LeenHawk/gproxy#209); unrecorded on Bedrock."""
 INPUT_TOO_LONG_MESSAGE = "Input is too long for requested model."
 """A prompt beyond the context window (recorded: pydantic-ai, sonnet-4.5, Converse wraps it in
 "The model returned the following errors: ")."""

@@ -29,6 +29,9 @@ from ._errors import (
     INVALID_MODEL_MESSAGE,
     NO_COUNT_TOKENS_MESSAGE,
     PREFILL_MESSAGE,
+    SYSTEM_FIRST_MESSAGE,
+    SYSTEM_ROLE_UNEXPECTED_MESSAGE,
+    SYSTEM_ROLE_UNSUPPORTED_MESSAGE,
     invalid_api_key,
     make_error,
     malformed,
@@ -353,6 +356,7 @@ def _messages(spec: ModelSpec, body: dict[str, Any], *, verify_signatures: bool)
             f"Try again with a maximum tokens value that is lower than {limit}."
         )
     _check_messages(body["messages"])
+    _check_system_turns(spec, body["messages"])
     _check_prefill(spec, body["messages"])
     _check_tools(body.get("tools"))
     thinking = check_thinking(spec, body, max_tokens)
@@ -480,6 +484,60 @@ def _check_messages(messages: list[Any]) -> None:
             text = block.get("text") if isinstance(block, dict) else block
             if is_text and text == "" and not prefill:
                 raise validation_error("messages: text content blocks must be non-empty")
+
+
+def _check_system_turns(spec: ModelSpec, messages: list[Any]) -> None:
+    """``{"role": "system"}`` turns: refused by most models, placed by rule on the others.
+
+    The rules are those of AWS's Bedrock guide, "Mid-conversation system messages"
+    (docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-mid-conversation-system
+    .html): not first; right after a user message or an assistant message ending in a server
+    tool use; last, or followed by an assistant message; never next to another system
+    message; text blocks only, no citations. The guide says a violation is a 400 but not its
+    words: apart from the first rule's (Anthropic's API, see ``SYSTEM_FIRST_MESSAGE``) the
+    texts are stand-ins in its words. The directive-only form that text mentions is not
+    emulated.
+    """
+    for index, message in enumerate(messages):
+        if message.get("role") != "system":
+            continue
+        if not spec.system_turns:
+            raise validation_error(
+                SYSTEM_ROLE_UNSUPPORTED_MESSAGE
+                if spec.knows_system_role
+                else SYSTEM_ROLE_UNEXPECTED_MESSAGE
+            )
+        if index == 0:
+            raise validation_error(SYSTEM_FIRST_MESSAGE)
+        where = f"messages.{index}"
+        previous = messages[index - 1]
+        blocks = previous.get("content")
+        last_block = blocks[-1] if isinstance(blocks, list) and blocks else None
+        after_server_tool = (
+            previous.get("role") == "assistant"
+            and isinstance(last_block, dict)
+            and last_block.get("type") == "server_tool_use"
+        )
+        if previous.get("role") == "system":
+            raise validation_error(f"{where}: consecutive system messages are not allowed")
+        if previous.get("role") != "user" and not after_server_tool:
+            raise validation_error(
+                f"{where}: a system message must immediately follow a user message or an "
+                "assistant message that ends in a server tool use"
+            )
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        if following is not None and following.get("role") not in ("assistant", "system"):
+            raise validation_error(
+                f"{where}: a system message must be the last message or be followed by an "
+                "assistant message"
+            )
+        content = message.get("content")
+        for block in content if isinstance(content, list) else ():
+            if not isinstance(block, dict) or block.get("type") != "text" or "citations" in block:
+                raise validation_error(
+                    f"{where}: system messages support text content blocks only (no images, "
+                    "documents, tool blocks or citations)"
+                )
 
 
 def _check_prefill(spec: ModelSpec, messages: list[Any]) -> None:
