@@ -340,7 +340,12 @@ REFUSED = {
     ),
     "function message": ([FunctionMessage("x", name="f")], "FunctionMessage"),
     "chat role": ([ChatMessage(role="critic", content="x")], "'critic'"),
-    "late system": ([HumanMessage("x"), SystemMessage("y")], "only at the start"),
+    # A later system message on a model without system turns: tests/unit/
+    # test_mid_conversation_system.py ("only at the start"); here, a misplaced one.
+    "late system": (
+        [HumanMessage("x"), SystemMessage("y"), HumanMessage("z")],
+        "followed by an AIMessage",
+    ),
     "image in system": (
         [SystemMessage([IMAGE_FORMS["standard v1"]]), HumanMessage("x")],
         "text blocks only",
