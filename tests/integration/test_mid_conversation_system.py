@@ -174,9 +174,24 @@ def test_a_misplaced_system_message_is_refused_before_any_request(chat: Any, emu
 def test_count_tokens_counts_the_system_turn(chat: Any, emu: BedrockEmulator):
     model = chat("anthropic.claude-opus-4-8")  # CountTokens takes bare ids only
     without = model.get_num_tokens_from_messages(CONVERSATION[:-1])
+    short = model.get_num_tokens_from_messages([*CONVERSATION[:-1], SystemMessage("Be terse.")])
     counted = model.get_num_tokens_from_messages(CONVERSATION)
-    assert counted > without
-    assert [request.operation for request in emu.requests] == ["count-tokens"] * 2
+    assert without < short < counted  # the turn and its text both count
+    assert [request.operation for request in emu.requests] == ["count-tokens"] * 3
+
+
+def test_bedrock_claude_keeps_a_later_system_message_in_its_text_prompt(
+    llm_factory: Any, emu: BedrockEmulator
+):
+    # The text LLM sends a chat prompt as text (LangChain's "Role: text" lines), leading
+    # system messages too: the later one stays in place, nothing dropped or moved.
+    assert llm_factory().invoke(CONVERSATION)
+    (sent,) = emu.requests
+    assert "system" not in sent.json
+    (only,) = sent.json["messages"]
+    assert only["role"] == "user"
+    assert only["content"].endswith(f"\nHuman: Review it again.\nSystem: {REMINDER}")
+    assert only["content"].startswith("System: You are a code reviewer.\nHuman: Review")
 
 
 # --- other models: refused before any request ---------------------------------------------------
@@ -308,7 +323,8 @@ def test_emulator_count_tokens_counts_system_turns(emu: BedrockEmulator):
             client.count_tokens(modelId="anthropic.claude-opus-4-8", input=request)["inputTokens"]
         )
 
-    assert count(WITH_SYSTEM_TURN) > count(WITH_SYSTEM_TURN[:-1])
+    short = [*WITH_SYSTEM_TURN[:-1], turn("system", "Be terse.")]
+    assert count(WITH_SYSTEM_TURN[:-1]) < count(short) < count(WITH_SYSTEM_TURN)
     with pytest.raises(client.exceptions.ValidationException, match="not supported on this model"):
         client.count_tokens(
             modelId="anthropic.claude-opus-4-7",
