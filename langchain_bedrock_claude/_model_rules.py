@@ -230,7 +230,9 @@ _ROWS: tuple[_Row, ...] = (
     # anthropic_beta (recorded, pydantic-ai test_mid_conversation_system_prompt_on_bedrock,
     # us.anthropic.claude-opus-4-8); AWS's Bedrock guide "Mid-conversation system messages"
     # (docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-mid-conversation-system
-    # .html): "available on Claude Opus 4.8 only. No beta header is required". Refused on
+    # .html): "available on Claude Opus 4.8 only. No beta header is required" (Anthropic's
+    # own page, platform.claude.com/docs/en/build-with-claude/mid-conversation-system-
+    # messages, says "not available on Amazon Bedrock": the recording wins). Refused on
     # real Bedrock by Opus 4.7 ("role 'system' is not supported on this model"), Haiku 4.5
     # and Sonnet 4.6 ('messages: Unexpected role "system"...'), live invoke-model calls in
     # BerriAI/litellm#32831. The 2026 rows below keep it off:

@@ -623,20 +623,26 @@ def _check_system_turns(turns: Sequence[Mapping[str, Any]], origins: Mapping[int
     the last entry or followed by an assistant turn; never next to another system message
     (refused where the turns are built).
     """
+    # Said in both errors: the model is not known here, and one that takes no system turns
+    # at all would refuse the message even once moved (check_system_turns).
+    others = (
+        " Only the models that take mid-conversation system messages take one at all; for "
+        "the others, move it to the start."
+    )
     for index, where in origins.items():
         if turns[index - 1]["role"] != "user":
             raise _problem(
                 where,
                 "a system message after the conversation started must come right after a "
                 "HumanMessage or ToolMessage (Bedrock's placement rule), not after an "
-                "AIMessage: move it after the next HumanMessage, or to the start.",
+                "AIMessage: move it after the next HumanMessage." + others,
             )
         if index + 1 < len(turns) and turns[index + 1]["role"] != "assistant":
             raise _problem(
                 where,
                 "a system message after the conversation started must be the last message "
                 "or be followed by an AIMessage (Bedrock's placement rule), not by a "
-                "HumanMessage or ToolMessage: move it after that message.",
+                "HumanMessage or ToolMessage: move it after that message." + others,
             )
 
 

@@ -195,6 +195,13 @@ def test_a_misplaced_system_message_is_refused_saying_where_and_what_to_do(messa
     assert says in str(caught.value)
 
 
+def test_a_misplaced_one_on_an_older_model_says_to_move_it_to_the_start():
+    older = chat("us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    with pytest.raises(InvalidParameterError) as caught:
+        older._request([HumanMessage("x"), SystemMessage(REMINDER), HumanMessage("y")], None, {})
+    assert str(caught.value).endswith("for the others, move it to the start.")
+
+
 # --- the chat model ----------------------------------------------------------------------------
 
 
