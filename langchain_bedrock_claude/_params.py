@@ -10,10 +10,11 @@ import difflib
 import functools
 import inspect
 import math
+import operator
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from ._errors import InvalidParameterError
 from ._model_checks import check_model_rules, drop_unsupported_sampling
@@ -56,6 +57,13 @@ MAX_CACHE_POINTS = 4
 
 _OPTIONS_MEMO = 64
 """Distinct option sets whose check is remembered (a process has a handful of models)."""
+
+_PARAMS_MEMO = 64
+"""Distinct argument sets of :func:`check_params` whose check is remembered."""
+
+_PARAMS_MEMO_PROMPT = 1024
+"""The longest prompt (characters) kept as part of a remembered check's key: bounds what the
+memo holds on to (64 x 1 KiB)."""
 
 
 def _check_options(values: Mapping[str, object]) -> InvocationOptions:
@@ -108,11 +116,18 @@ def options_from(source: object, overrides: Mapping[str, Any]) -> InvocationOpti
 
     ``source`` is any object with an attribute per option (a LangChain class's fields).
     """
-    values = [overrides.get(name, getattr(source, name)) for name in OPTION_NAMES]
+    values = (
+        [overrides.get(name, getattr(source, name)) for name in OPTION_NAMES]
+        if overrides
+        else _field_values(source)  # the usual call: one C-level lookup of every field
+    )
     try:
         return _checked_options(*values, *map(os.environ.get, CHECKS_READ_ENVIRONMENT))
     except TypeError:  # a value that cannot be hashed (a mapping): checked afresh
         return _check_options(dict(zip(OPTION_NAMES, values, strict=True)))
+
+
+_field_values = operator.attrgetter(*OPTION_NAMES)
 
 
 @functools.lru_cache(maxsize=_OPTIONS_MEMO, typed=True)
@@ -221,6 +236,108 @@ def check_params(
     foundation model an opaque ARN runs, whose rules and API apply (the request still goes to
     ``model``).
     """
+    if _rememberable(prompt, stop_sequences, extra_body, options):
+        stops = None if stop_sequences is None else tuple(cast("Iterable[object]", stop_sequences))
+        try:
+            return _remembered_params(
+                model,
+                prompt,
+                max_tokens,
+                stops,
+                temperature,
+                top_p,
+                top_k,
+                system,
+                api,
+                options,
+                max_tokens_name,
+                base_model,
+            )
+        except TypeError:  # a value that cannot be hashed (a list in stop_sequences): afresh
+            pass
+    return _check_params(
+        model,
+        prompt,
+        max_tokens,
+        stop_sequences,
+        temperature,
+        top_p,
+        top_k,
+        system,
+        api,
+        extra_body,
+        options,
+        max_tokens_name,
+        base_model,
+    )
+
+
+def _rememberable(
+    prompt: object, stops: object, extra_body: object, options: InvocationOptions | None
+) -> bool:
+    # A long prompt (a text LLM's) is not kept as a key. Body fields are not either: a key
+    # must tell ``1`` from ``True`` at every depth, as the JSON sent does. A
+    # drop_unsupported_params check may warn, and a remembered one would not warn again.
+    return (
+        isinstance(prompt, str)
+        and len(prompt) <= _PARAMS_MEMO_PROMPT
+        and (stops is None or type(stops) in (list, tuple))
+        and (extra_body is None or (isinstance(extra_body, Mapping) and not extra_body))
+        and not (options is not None and options.drop_unsupported_params)
+    )
+
+
+@functools.lru_cache(maxsize=_PARAMS_MEMO, typed=True)
+def _remembered_params(
+    model: object,
+    prompt: object,
+    max_tokens: object,
+    stop_sequences: tuple[object, ...] | None,
+    temperature: object,
+    top_p: object,
+    top_k: object,
+    system: object,
+    api: Api | None,
+    options: InvocationOptions | None,
+    max_tokens_name: str,
+    base_model: object,
+) -> CompletionParams:
+    # The checks are a function of their arguments alone (no environment, no clock), and a
+    # model sends the same ones call after call: a chat model's prompt is a constant, only its
+    # messages change, and they are checked apart. Typed, so ``1`` is checked apart from
+    # ``True``; a refusal raises and is never remembered.
+    return _check_params(
+        model,
+        prompt,
+        max_tokens,
+        None if stop_sequences is None else list(stop_sequences),
+        temperature,
+        top_p,
+        top_k,
+        system,
+        api,
+        None,
+        options,
+        max_tokens_name,
+        base_model,
+    )
+
+
+def _check_params(
+    model: object,
+    prompt: object,
+    max_tokens: object = DEFAULT_MAX_TOKENS,
+    stop_sequences: object = None,
+    temperature: object = None,
+    top_p: object = None,
+    top_k: object = None,
+    system: object = None,
+    api: Api | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+    options: InvocationOptions | None = None,
+    max_tokens_name: str = "max_tokens_to_sample",
+    base_model: object = None,
+) -> CompletionParams:
     ref = resolve_model(model, api)
     if base_model is not None:
         base = resolve_model(base_model, api)

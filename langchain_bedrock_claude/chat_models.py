@@ -251,13 +251,9 @@ def check_native_output(model: ModelRef) -> None:
 
 
 def _cache_points(chat: ChatInput, tools: Sequence[Mapping[str, Any]]) -> int:
-    blocks: list[Any] = [*chat.system, *tools]
-    for turn in chat.messages:
-        for block in turn["content"]:
-            blocks.append(block)
-            if block.get("type") == "tool_result" and isinstance(block.get("content"), list):
-                blocks.extend(block["content"])
-    return sum(1 for block in blocks if isinstance(block, Mapping) and "cache_control" in block)
+    return chat.cache_points + sum(
+        1 for tool in tools if isinstance(tool, Mapping) and "cache_control" in tool
+    )
 
 
 def _strict_objects(schema: Any) -> Any:
@@ -365,11 +361,12 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
         stream: bool = False,
     ) -> tuple[PreparedRequest, bool]:
         """The request for ``messages``, and whether its content streams as blocks."""
-        options = {key: value for key, value in options.items() if key not in _PASSED_THROUGH}
-        reject_unknown(
-            {key: value for key, value in options.items() if key not in _CALL_OPTIONS},
-            _CALL_OPTIONS,
-        )
+        if options:  # a plain invoke passes none
+            options = {key: value for key, value in options.items() if key not in _PASSED_THROUGH}
+            reject_unknown(
+                {key: value for key, value in options.items() if key not in _CALL_OPTIONS},
+                _CALL_OPTIONS,
+            )
         chat = format_messages(messages, options.get("system", self.system))
         params = self._params(chat, options, stop)
         tools = [to_tool(tool) for tool in options.get("tools") or ()]
@@ -456,6 +453,17 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
         first error is raised once the other requests are stopped (those not sent are never
         sent, those in flight are aborted and report ``on_llm_error``).
         """
+        if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
+            return super().generate(
+                messages,
+                stop=stop,
+                callbacks=callbacks,
+                tags=tags,
+                metadata=metadata,
+                run_name=run_name,
+                run_id=run_id,
+                **kwargs,
+            )
         one = partial(
             super().generate,
             stop=stop,
@@ -465,8 +473,6 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
             run_name=run_name,
             **kwargs,
         )
-        if len(messages) <= 1:
-            return one(messages=messages, run_id=run_id)
         results = map_concurrently(
             lambda pair: one(messages=[pair[0]], run_id=pair[1]),
             _with_run_ids(messages, run_id),
@@ -494,6 +500,17 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
         after a first error; here that error cancels them (as a cancelled ``ainvoke``, they
         report no end), and so does cancelling the caller.
         """
+        if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
+            return await super().agenerate(
+                messages,
+                stop=stop,
+                callbacks=callbacks,
+                tags=tags,
+                metadata=metadata,
+                run_name=run_name,
+                run_id=run_id,
+                **kwargs,
+            )
         one = partial(
             super().agenerate,
             stop=stop,
@@ -503,8 +520,6 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
             run_name=run_name,
             **kwargs,
         )
-        if len(messages) <= 1:
-            return await one(messages=messages, run_id=run_id)
         results = await amap_concurrently(
             lambda pair: one(messages=[pair[0]], run_id=pair[1]),
             _with_run_ids(messages, run_id),

@@ -27,7 +27,6 @@ import base64
 import binascii
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -454,6 +453,9 @@ class ChatInput:
     """How many image blocks the conversation holds (tool results included)."""
     documents: int = 0
     """How many document blocks it holds."""
+    cache_points: int = 0
+    """How many of its blocks (system blocks and tool results' content included) carry
+    ``cache_control``."""
 
     @property
     def system_turns(self) -> int:
@@ -574,10 +576,28 @@ def format_messages(messages: Sequence[BaseMessage], system: str | None = None) 
             # use guide: "tool_result blocks must come FIRST"); the order is otherwise kept.
             turn["content"].sort(key=lambda block: block.get("type") != "tool_result")
     _check_system_turns(turns, origins)
-    _check_tool_pairs(turns)
-    kinds = Counter(block.get("type") for turn in turns for block in _walk(turn["content"]))
+    images = documents = cached = 0
+    tool_blocks = False
+    for turn in turns:
+        for part in _walk(turn["content"]):
+            kind = part.get("type")
+            if kind == "image":
+                images += 1
+            elif kind == "document":
+                documents += 1
+            elif kind in _TOOL_BLOCKS:
+                tool_blocks = True
+            if "cache_control" in part:
+                cached += 1
+    if tool_blocks:  # without tool blocks there is no pair to check
+        _check_tool_pairs(turns)
+    cached += sum(1 for block in system_blocks if "cache_control" in block)
     return ChatInput(
-        system=system_blocks, messages=turns, images=kinds["image"], documents=kinds["document"]
+        system=system_blocks,
+        messages=turns,
+        images=images,
+        documents=documents,
+        cache_points=cached,
     )
 
 
@@ -644,6 +664,9 @@ def _check_system_turns(turns: Sequence[Mapping[str, Any]], origins: Mapping[int
                 "or be followed by an AIMessage (Bedrock's placement rule), not by a "
                 "HumanMessage or ToolMessage: move it after that message." + others,
             )
+
+
+_TOOL_BLOCKS = frozenset({"tool_use", "tool_result"})
 
 
 def _walk(blocks: Iterable[Any]) -> Iterable[Mapping[str, Any]]:

@@ -139,3 +139,59 @@ def test_thinkings_sampling_refusal_names_the_setting_to_undo(thinking, message)
             **thinking,
         )
     assert str(caught.value) == message
+
+
+# --- the remembered check (check_params keeps the checks of argument sets it has seen) ----------
+
+
+def test_a_remembered_check_still_tells_apart_values_that_compare_equal() -> None:
+    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": "hi"}
+    assert check_params(**kwargs, max_tokens=5).max_tokens == 5
+    assert check_params(**kwargs, max_tokens=5).max_tokens == 5  # remembered
+    with pytest.raises(InvalidParameterError, match="'max_tokens_to_sample'"):
+        check_params(**kwargs, max_tokens=True)  # == 1, yet refused
+    assert check_params(**kwargs, temperature=1).temperature == 1.0
+    with pytest.raises(InvalidParameterError, match="'temperature' must be a number"):
+        check_params(**kwargs, temperature=True)  # == 1, yet refused
+
+
+def test_a_remembered_check_sees_a_stop_list_changed_in_place() -> None:
+    stops = ["END"]
+    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": "hi"}
+    assert check_params(**kwargs, stop_sequences=stops).stop_sequences == ("END",)
+    stops.append("STOP")
+    assert check_params(**kwargs, stop_sequences=stops).stop_sequences == ("END", "STOP")
+    stops.append("")
+    with pytest.raises(InvalidParameterError, match="non-empty strings"):
+        check_params(**kwargs, stop_sequences=stops)
+
+
+@pytest.mark.parametrize("extra_body", [0, "", ()])
+def test_a_falsy_extra_body_that_is_not_a_mapping_is_refused_every_time(extra_body) -> None:
+    for _ in range(2):
+        with pytest.raises(InvalidParameterError, match="'extra_body' must be a mapping"):
+            check_params(model="us.anthropic.claude-sonnet-4-5", prompt="hi", extra_body=extra_body)
+
+
+def test_body_fields_are_never_confused_by_a_remembered_check() -> None:
+    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": "hi"}
+    assert check_params(**kwargs, extra_body={"x": 1}).extra_body == {"x": 1}
+    sent = check_params(**kwargs, extra_body={"x": True}).extra_body
+    assert sent == {"x": True} and sent["x"] is True  # JSON true, not 1
+
+
+def test_a_check_that_warns_warns_on_every_call() -> None:
+    from langchain_bedrock_claude import ModelRuleWarning
+    from langchain_bedrock_claude._params import check_options
+
+    options = check_options(drop_unsupported_params=True)
+    with pytest.warns(ModelRuleWarning) as caught:
+        for _ in range(3):
+            check_params(
+                model="us.anthropic.claude-sonnet-4-5",
+                prompt="hi",
+                temperature=0.5,
+                top_p=0.9,
+                options=options,
+            )
+    assert len([w for w in caught if issubclass(w.category, ModelRuleWarning)]) == 3
