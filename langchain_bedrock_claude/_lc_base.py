@@ -24,7 +24,7 @@ from ._constructor import constructor_arguments
 from ._errors import InvalidParameterError
 from ._model_rules import DEFAULT_MODEL
 from ._option_fields import BedrockOptionFields
-from ._options import OPTION_NAMES
+from ._options import OPTION_NAMES, option_values
 from ._params import DEFAULT_LLM_MAX_TOKENS
 from ._retry import DEFAULT_MAX_RETRIES
 
@@ -139,7 +139,7 @@ class BedrockClaudeFields(BedrockOptionFields):
             "region_name": self.region_name,
             "model_kwargs": self.model_kwargs,
             # They change what comes back, so LangChain's LLM cache must tell them apart.
-            **{name: getattr(self, name) for name in OPTION_NAMES},
+            **dict(zip(OPTION_NAMES, option_values(self), strict=True)),
         }
         # Unset ones are left out: tracers show what was asked for, and langchain-core turns
         # this into a string (the LLM cache key) on every call.

@@ -19,6 +19,7 @@ langchain-core, is imported only when a check fails).
 from __future__ import annotations
 
 import json
+import operator
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ __all__ = [
     "Flag",
     "Option",
     "check_integer",
+    "option_values",
 ]
 
 DEFAULT_LLM_MAX_TOKENS = 1024
@@ -408,3 +410,7 @@ OPTIONS: tuple[Option, ...] = (
 
 OPTION_NAMES: tuple[str, ...] = tuple(option.name for option in OPTIONS)
 """The options' names, in declaration order."""
+
+option_values: Callable[[object], tuple[Any, ...]] = operator.attrgetter(*OPTION_NAMES)
+"""``option_values(fields)``: the value of each option's same-named attribute of ``fields`` (a
+LangChain class), in declaration order, in one C-level call."""

@@ -10,7 +10,6 @@ import difflib
 import functools
 import inspect
 import math
-import operator
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,6 +25,7 @@ from ._options import (
     OPTION_NAMES,
     OPTIONS,
     check_integer,
+    option_values,
 )
 from ._routing import ModelRef, resolve_model
 from ._types import CACHE_POINT, Api
@@ -119,15 +119,12 @@ def options_from(source: object, overrides: Mapping[str, Any]) -> InvocationOpti
     values = (
         [overrides.get(name, getattr(source, name)) for name in OPTION_NAMES]
         if overrides
-        else _field_values(source)  # the usual call: one C-level lookup of every field
+        else option_values(source)  # the usual call: one C-level lookup of every field
     )
     try:
         return _checked_options(*values, *map(os.environ.get, CHECKS_READ_ENVIRONMENT))
     except TypeError:  # a value that cannot be hashed (a mapping): checked afresh
         return _check_options(dict(zip(OPTION_NAMES, values, strict=True)))
-
-
-_field_values = operator.attrgetter(*OPTION_NAMES)
 
 
 @functools.lru_cache(maxsize=_OPTIONS_MEMO, typed=True)

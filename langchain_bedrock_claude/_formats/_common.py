@@ -189,6 +189,8 @@ def stop_reason_with_guardrail(stop_reason: str | None, facts: Mapping[str, Any]
 
 
 def _int(value: object) -> int:
+    if value is None:  # a header Bedrock left out (no cache write, say): no exception to pay
+        return 0
     try:
         return int(value)  # type: ignore[call-overload, no-any-return]
     except (TypeError, ValueError):
