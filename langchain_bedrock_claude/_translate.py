@@ -18,9 +18,9 @@ a server appears neither in our error nor in its ``__cause__``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import cache
+from types import TracebackType
 from typing import Any
 
 from ._errors import (
@@ -353,19 +353,36 @@ def error_from_exception(
     return builder(exc, {"model_id": model_id, "request_id": request_id}, region)
 
 
-@contextmanager
-def map_aws_errors(
-    model_id: str | None, *, request_id: str | None = None, region: str | None = None
-) -> Iterator[None]:
+class map_aws_errors:  # lower case: used as the function it was, ``with map_aws_errors(...)``
     """Re-raise foreign errors inside the block as ours, chained ``from`` them.
 
     Our own errors pass through as they are (never as their own ``__cause__``), and so does
-    anything that is not a translated foreign error.
+    anything that is not a translated foreign error. A class rather than a generator: it is
+    around every call, and entering and leaving it is then two plain method calls.
     """
-    try:
-        yield
-    except Exception as exc:
-        mapped = error_from_exception(exc, model_id=model_id, request_id=request_id, region=region)
-        if mapped is None or mapped is exc:
-            raise
-        raise mapped from exc
+
+    __slots__ = ("_model_id", "_region", "_request_id")
+
+    def __init__(
+        self, model_id: str | None, *, request_id: str | None = None, region: str | None = None
+    ) -> None:
+        self._model_id = model_id
+        self._request_id = request_id
+        self._region = region
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:  # never swallows: an error leaves as it is, or as ours
+        if not isinstance(exc, Exception):
+            return  # no error, or KeyboardInterrupt and the like: as they are
+        mapped = error_from_exception(
+            exc, model_id=self._model_id, request_id=self._request_id, region=self._region
+        )
+        if mapped is not None and mapped is not exc:
+            raise mapped from exc
