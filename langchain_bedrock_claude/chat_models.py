@@ -369,21 +369,25 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
             )
         chat = format_messages(messages, options.get("system", self.system))
         params = self._params(chat, options, stop)
-        tools = [to_tool(tool) for tool in options.get("tools") or ()]
-        choice = to_tool_choice(options.get("tool_choice"), [tool["name"] for tool in tools])
-        if choice is not None and not tools and choice["type"] != "none":
-            raise InvalidParameterError(
-                f"tool_choice {choice!r} needs tools; bind them with bind_tools(...)."
-            )
         model = params.model
         thinking = thinking_active(
             model, params.options.thinking_budget_tokens, params.options.thinking
         )
-        if is_forced(choice):
-            check_forced_tool_choice(model, thinking=thinking)
+        tools: list[dict[str, Any]] = []
+        choice: dict[str, Any] | None = None
+        if options.get("tools") or options.get("tool_choice") is not None:
+            tools = [to_tool(tool) for tool in options.get("tools") or ()]
+            choice = to_tool_choice(options.get("tool_choice"), [tool["name"] for tool in tools])
+            if choice is not None and not tools and choice["type"] != "none":
+                raise InvalidParameterError(
+                    f"tool_choice {choice!r} needs tools; bind them with bind_tools(...)."
+                )
+            if is_forced(choice):
+                check_forced_tool_choice(model, thinking=thinking)
         last = chat.messages[-1]["role"] if chat.messages else None
         check_prefill(model, last, source="the messages (the last is an AIMessage)")
-        check_media(model, chat)
+        if chat.images or chat.documents:
+            check_media(model, chat)
         check_system_turns(model, chat.system_turns)
         if options.get("output_config") is not None:
             check_native_output(model)
