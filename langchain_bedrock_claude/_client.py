@@ -349,11 +349,12 @@ class AnthropicBedrock(_BaseClient):
 
     def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
         """``call(request)``, retried (and rerouted) as the policy says; waits by sleeping."""
-        tries = self._tries()
+        tries: Tries | None = None  # made at the first error: most calls never need one
         while True:
             try:
                 return call(request)
             except BedrockClaudeError as error:
+                tries = tries or self._tries()
                 following = tries.after(request, error)
                 if following is None or aborted_here():  # aborted: by a batch's first error
                     raise
@@ -361,7 +362,7 @@ class AnthropicBedrock(_BaseClient):
                 time.sleep(delay)
 
     def _invoke(self, request: PreparedRequest) -> Completion:
-        completion = self._retrying(request, lambda sent: invoke_once(self._runtime, sent))
+        completion = self._retrying(request, partial(invoke_once, self._runtime))
         check_guardrail(request, completion)
         return completion
 
@@ -485,7 +486,7 @@ class AsyncAnthropicBedrock(_BaseClient):
                 await asyncio.sleep(delay)
 
     async def _invoke(self, request: PreparedRequest) -> Completion:
-        completion = await self._retrying(request, lambda sent: invoke_once(self._runtime, sent))
+        completion = await self._retrying(request, partial(invoke_once, self._runtime))
         check_guardrail(request, completion)
         return completion
 
