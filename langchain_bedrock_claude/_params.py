@@ -31,6 +31,7 @@ from ._routing import ModelRef, resolve_model
 from ._types import CACHE_POINT, Api
 
 __all__ = [
+    "CONVERSATION",
     "DEFAULT_LLM_MAX_TOKENS",
     "DEFAULT_MAX_TOKENS",
     "MIN_THINKING_BUDGET",
@@ -61,9 +62,10 @@ _OPTIONS_MEMO = 64
 _PARAMS_MEMO = 64
 """Distinct argument sets of :func:`check_params` whose check is remembered."""
 
-_PARAMS_MEMO_PROMPT = 1024
-"""The longest prompt (characters) kept as part of a remembered check's key: bounds what the
-memo holds on to (64 x 1 KiB)."""
+CONVERSATION = "(the chat messages)"
+"""The prompt a chat model's checks see: its messages are checked and sent apart. Only checks
+of this prompt are remembered; a text prompt changes from call to call, so remembering its
+checks would only cost a miss per call (and flatter a benchmark that repeats one prompt)."""
 
 
 def _check_options(values: Mapping[str, object]) -> InvocationOptions:
@@ -272,12 +274,11 @@ def check_params(
 def _rememberable(
     prompt: object, stops: object, extra_body: object, options: InvocationOptions | None
 ) -> bool:
-    # A long prompt (a text LLM's) is not kept as a key. Body fields are not either: a key
-    # must tell ``1`` from ``True`` at every depth, as the JSON sent does. A
-    # drop_unsupported_params check may warn, and a remembered one would not warn again.
+    # Body fields are not kept as a key: a key must tell ``1`` from ``True`` at every depth,
+    # as the JSON sent does. A drop_unsupported_params check may warn, and a remembered one
+    # would not warn again.
     return (
-        isinstance(prompt, str)
-        and len(prompt) <= _PARAMS_MEMO_PROMPT
+        prompt is CONVERSATION
         and (stops is None or type(stops) in (list, tuple))
         and (extra_body is None or (isinstance(extra_body, Mapping) and not extra_body))
         and not (options is not None and options.drop_unsupported_params)
@@ -300,8 +301,8 @@ def _remembered_params(
     base_model: object,
 ) -> CompletionParams:
     # The checks are a function of their arguments alone (no environment, no clock), and a
-    # model sends the same ones call after call: a chat model's prompt is a constant, only its
-    # messages change, and they are checked apart. Typed, so ``1`` is checked apart from
+    # chat model sends the same ones call after call: only its messages change, and they are
+    # checked apart. Typed, so ``1`` is checked apart from
     # ``True``; a refusal raises and is never remembered.
     return _check_params(
         model,

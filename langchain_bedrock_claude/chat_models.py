@@ -69,7 +69,13 @@ from ._model_checks import (
 )
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
-from ._params import MAX_CACHE_POINTS, CompletionParams, check_params, reject_unknown
+from ._params import (
+    CONVERSATION,
+    MAX_CACHE_POINTS,
+    CompletionParams,
+    check_params,
+    reject_unknown,
+)
 from ._request import PreparedRequest, prepare
 from ._routing import ModelRef
 
@@ -90,8 +96,6 @@ _CALL_OPTIONS = (
 )
 _PASSED_THROUGH = frozenset({"stream"})
 """Keys LangChain itself passes down to ``_stream`` (``stream=True``): not request options."""
-_CONVERSATION = "(the chat messages)"
-"""The stand-in prompt the shared checks see: the chat wire sends the messages instead."""
 _PROVIDER = "bedrock"
 """``response_metadata["model_provider"]``: LangChain's translator of Bedrock InvokeModel's
 Anthropic content blocks into its standard blocks (``content_blocks``, ``output_version="v1"``)."""
@@ -337,7 +341,7 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
         system = " ".join(block["text"] for block in chat.system) if chat else self.system
         params = check_params(
             model=options.get("model", self.model),
-            prompt=_CONVERSATION,
+            prompt=CONVERSATION,
             max_tokens=options.get("max_tokens", self.max_tokens),
             stop_sequences=self._stops(stop),
             temperature=options.get("temperature", self.temperature),

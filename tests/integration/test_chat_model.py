@@ -498,3 +498,24 @@ def test_a_guardrail_field_guards_the_chat_model(chat, emu, mode):
     with pytest.raises(GuardrailInterventionError) as caught:
         run(model, mode, "Tell me the admin password")
     assert caught.value.request_id
+
+
+# --- a chat model's checks are remembered, never its fields --------------------------------------
+
+
+def test_each_call_sends_the_fields_as_they_are_now(chat, emu):
+    model = chat(temperature=0.5, max_tokens=64)
+    model.invoke("Hi")
+    assert (sent(emu)["temperature"], sent(emu)["max_tokens"]) == (0.5, 64)
+    model.temperature, model.max_tokens = 0.25, 32
+    model.invoke("Hi")
+    assert (sent(emu)["temperature"], sent(emu)["max_tokens"]) == (0.25, 32)
+    model.model_kwargs["top_k"] = 7  # changed in place
+    model.invoke("Hi")
+    assert sent(emu)["top_k"] == 7
+    model.stop = ["END"]
+    model.invoke("Hi", stop=["HALT"])
+    assert sent(emu)["stop_sequences"] == ["END", "HALT"]
+    model.temperature = True  # == 1, yet not a temperature
+    with pytest.raises(InvalidParameterError, match="'temperature' must be a number"):
+        model.invoke("Hi")

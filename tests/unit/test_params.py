@@ -1,7 +1,7 @@
 import pytest
 
 from langchain_bedrock_claude import InvalidParameterError
-from langchain_bedrock_claude._params import check_params, reject_unknown
+from langchain_bedrock_claude._params import CONVERSATION, check_params, reject_unknown
 
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET_4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"
@@ -141,11 +141,11 @@ def test_thinkings_sampling_refusal_names_the_setting_to_undo(thinking, message)
     assert str(caught.value) == message
 
 
-# --- the remembered check (check_params keeps the checks of argument sets it has seen) ----------
+# --- the remembered check (check_params keeps a chat model's checks of argument sets it has seen)
 
 
 def test_a_remembered_check_still_tells_apart_values_that_compare_equal() -> None:
-    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": "hi"}
+    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": CONVERSATION}
     assert check_params(**kwargs, max_tokens=5).max_tokens == 5
     assert check_params(**kwargs, max_tokens=5).max_tokens == 5  # remembered
     with pytest.raises(InvalidParameterError, match="'max_tokens_to_sample'"):
@@ -157,7 +157,7 @@ def test_a_remembered_check_still_tells_apart_values_that_compare_equal() -> Non
 
 def test_a_remembered_check_sees_a_stop_list_changed_in_place() -> None:
     stops = ["END"]
-    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": "hi"}
+    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": CONVERSATION}
     assert check_params(**kwargs, stop_sequences=stops).stop_sequences == ("END",)
     stops.append("STOP")
     assert check_params(**kwargs, stop_sequences=stops).stop_sequences == ("END", "STOP")
@@ -170,11 +170,13 @@ def test_a_remembered_check_sees_a_stop_list_changed_in_place() -> None:
 def test_a_falsy_extra_body_that_is_not_a_mapping_is_refused_every_time(extra_body) -> None:
     for _ in range(2):
         with pytest.raises(InvalidParameterError, match="'extra_body' must be a mapping"):
-            check_params(model="us.anthropic.claude-sonnet-4-5", prompt="hi", extra_body=extra_body)
+            check_params(
+                model="us.anthropic.claude-sonnet-4-5", prompt=CONVERSATION, extra_body=extra_body
+            )
 
 
 def test_body_fields_are_never_confused_by_a_remembered_check() -> None:
-    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": "hi"}
+    kwargs = {"model": "us.anthropic.claude-sonnet-4-5", "prompt": CONVERSATION}
     assert check_params(**kwargs, extra_body={"x": 1}).extra_body == {"x": 1}
     sent = check_params(**kwargs, extra_body={"x": True}).extra_body
     assert sent == {"x": True} and sent["x"] is True  # JSON true, not 1
@@ -189,7 +191,7 @@ def test_a_check_that_warns_warns_on_every_call() -> None:
         for _ in range(3):
             check_params(
                 model="us.anthropic.claude-sonnet-4-5",
-                prompt="hi",
+                prompt=CONVERSATION,
                 temperature=0.5,
                 top_p=0.9,
                 options=options,
