@@ -519,3 +519,15 @@ def test_each_call_sends_the_fields_as_they_are_now(chat, emu):
     model.temperature = True  # == 1, yet not a temperature
     with pytest.raises(InvalidParameterError, match="'temperature' must be a number"):
         model.invoke("Hi")
+
+
+def test_a_message_name_is_not_sent_as_the_readme_says(chat, emu):
+    # Claude's Messages API has no field for it; Bedrock would refuse an unknown one.
+    chat().invoke(
+        [HumanMessage("Hi", name="alice"), AIMessage("Hello", name="bot"), HumanMessage("?")]
+    )
+    assert sent(emu)["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]},
+        {"role": "user", "content": [{"type": "text", "text": "?"}]},
+    ]
