@@ -17,14 +17,24 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ._errors import BedrockClaudeError, InvalidParameterError, RecordNotProcessedError
-from ._formats import format_for
+from ._formats import ParsedResponse, format_for
 from ._models import Completion
 from ._request import PreparedRequest, completion_from
 from ._routing import resolve_model
 from ._translate import status_error as _status_error
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, TypeVar
+
+    ResultT = TypeVar("ResultT", bound="BatchResult", default="BatchResult")
+else:
+    from typing import TypeVar
+
+    ResultT = TypeVar("ResultT", bound="BatchResult")
+"""A job's result type: :class:`BatchResult`, or a subclass that reads records its own way."""
 
 __all__ = [
     "MAX_TIMEOUT_HOURS",
@@ -34,6 +44,7 @@ __all__ = [
     "BatchQuotas",
     "BatchResult",
     "FilePlan",
+    "ResultT",
     "VpcConfig",
     "check_batch_request",
     "job_kwargs",
@@ -41,7 +52,6 @@ __all__ = [
     "parse_s3_uri",
     "record_id",
     "record_line",
-    "result_from",
 ]
 
 # --- Bedrock's quotas -------------------------------------------------------------------------
@@ -479,6 +489,34 @@ class BatchResult:
         """The completion's text (``None`` for a failed record)."""
         return None if self.completion is None else self.completion.completion
 
+    @classmethod
+    def from_record(cls, index: int, record: Mapping[str, Any], model_id: str) -> Self:
+        """One output record (``modelOutput`` or ``error``) -> its result, of this class."""
+        identifier = str(record.get("recordId", ""))
+        error = record.get("error")
+        output = record.get("modelOutput")
+        if error is not None or not isinstance(output, Mapping):
+            failure = (
+                record_error(error, model_id)
+                if isinstance(error, Mapping)
+                else _status_error(
+                    "InternalServerException",
+                    f"the output record has neither modelOutput nor error: {str(record)[:200]}",
+                    model_id=model_id,
+                    status_code=None,
+                    request_id=None,
+                )
+            )
+            return cls(index, identifier, error=failure)
+        parsed = cls._parse(output, model_id)
+        completion = completion_from(parsed, model_id=model_id, request_id=None)
+        return cls(index, identifier, completion=completion)
+
+    @classmethod
+    def _parse(cls, output: Mapping[str, Any], model_id: str) -> ParsedResponse:
+        """A record's ``modelOutput`` read as the on-demand call of the same body reads it."""
+        return format_for(resolve_model(model_id).api).parse_response(output, {})
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (the CLI's output line)."""
         if self.completion is not None:
@@ -523,31 +561,8 @@ def record_error(error: Mapping[str, Any], model_id: str) -> BedrockClaudeError:
     return _status_error(code, message, model_id=model_id, status_code=status, request_id=None)
 
 
-def result_from(index: int, record: Mapping[str, Any], model_id: str) -> BatchResult:
-    """One output record -> its :class:`BatchResult`."""
-    identifier = str(record.get("recordId", ""))
-    error = record.get("error")
-    output = record.get("modelOutput")
-    if error is not None or not isinstance(output, Mapping):
-        failure = (
-            record_error(error, model_id)
-            if isinstance(error, Mapping)
-            else _status_error(
-                "InternalServerException",
-                f"the output record has neither modelOutput nor error: {str(record)[:200]}",
-                model_id=model_id,
-                status_code=None,
-                request_id=None,
-            )
-        )
-        return BatchResult(index, identifier, error=failure)
-    parsed = format_for(resolve_model(model_id).api).parse_response(output, {})
-    completion = completion_from(parsed, model_id=model_id, request_id=None)
-    return BatchResult(index, identifier, completion=completion)
-
-
-def missing_result(index: int, info: BatchJobInfo) -> BatchResult:
-    """The result of a record the job produced no output for."""
+def missing_result(index: int, info: BatchJobInfo, kind: type[ResultT]) -> ResultT:
+    """The result (a ``kind``) of a record the job produced no output for."""
     error = RecordNotProcessedError(
         f"Record {record_id(index)} has no output: the job ended {info.status} before "
         "processing it. Submit the unprocessed prompts again as a new job.",
@@ -555,4 +570,4 @@ def missing_result(index: int, info: BatchJobInfo) -> BatchResult:
         job_arn=info.job_arn,
         model_id=info.model_id,
     )
-    return BatchResult(index, record_id(index), error=error)
+    return kind(index, record_id(index), error=error)

@@ -14,13 +14,13 @@ import time
 import uuid
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import IO, Any
+from typing import IO, Any, Generic
 
 from ._batch_format import (
     BatchJobInfo,
     BatchQuotas,
-    BatchResult,
     FilePlan,
+    ResultT,
     VpcConfig,
     check_batch_request,
     index_of,
@@ -29,7 +29,6 @@ from ._batch_format import (
     parse_output_line,
     parse_s3_uri,
     record_line,
-    result_from,
 )
 from ._boto import ClientSettings, build_client
 from ._errors import (
@@ -193,28 +192,29 @@ class _Staged:
         self.files.clear()
 
 
-class _Joiner:
-    """Output records in, results in input order out; records out of order wait on disk."""
+class _Joiner(Generic[ResultT]):
+    """Output records in, ``kind`` results in input order out; records out of order wait on disk."""
 
-    def __init__(self, info: BatchJobInfo) -> None:
+    def __init__(self, info: BatchJobInfo, kind: type[ResultT]) -> None:
         self.info = info
+        self.kind = kind
         self.next = 0
         self._waiting: dict[int, int] = {}
         self._spool: IO[bytes] | None = None
         self._foreign = 0
 
-    def feed(self, line: bytes) -> Iterator[BatchResult]:
+    def feed(self, line: bytes) -> Iterator[ResultT]:
         record = parse_output_line(line)
         if record is None:
             return
         index = index_of(record.get("recordId"))
         if index is None:
             # Not one of ours (a job made by other tools): its input order is unknown here.
-            yield result_from(self._foreign, record, self.info.model_id)
+            yield self.kind.from_record(self._foreign, record, self.info.model_id)
             self._foreign += 1
             return
         if index == self.next:
-            yield result_from(index, record, self.info.model_id)
+            yield self.kind.from_record(index, record, self.info.model_id)
             self.next += 1
             yield from self._drain()
         elif index > self.next and index not in self._waiting:
@@ -225,22 +225,22 @@ class _Joiner:
             self._spool.write(line.rstrip(b"\r\n") + b"\n")
         # else: a repeat of a record already given (Bedrock writes each record once)
 
-    def _drain(self) -> Iterator[BatchResult]:
+    def _drain(self) -> Iterator[ResultT]:
         while self.next in self._waiting and self._spool is not None:
             self._spool.seek(self._waiting.pop(self.next))
             record = parse_output_line(self._spool.readline())
             assert record is not None
-            yield result_from(self.next, record, self.info.model_id)
+            yield self.kind.from_record(self.next, record, self.info.model_id)
             self.next += 1
 
-    def finish(self, total: int) -> Iterator[BatchResult]:
+    def finish(self, total: int) -> Iterator[ResultT]:
         """The rest, in order; records with no output are :class:`RecordNotProcessedError`."""
         last = max([total, *(index + 1 for index in self._waiting)])
         while self.next < last:
             if self.next in self._waiting:
                 yield from self._drain()
             else:
-                yield missing_result(self.next, self.info)
+                yield missing_result(self.next, self.info, self.kind)
                 self.next += 1
 
     def close(self) -> None:
@@ -396,7 +396,8 @@ class Jobs:
                 jobs += [BatchJobInfo.from_response(job) for job in page["invocationJobSummaries"]]
         return jobs
 
-    def results(self, info: BatchJobInfo) -> Generator[BatchResult, None, None]:
+    def results(self, info: BatchJobInfo, kind: type[ResultT]) -> Generator[ResultT, None, None]:
+        """Every record's result (a ``kind``) in input order, read from S3 as iterated."""
         if not info.has_results:
             raise BatchJobError(
                 f"Batch job {info.job_arn} is {info.status}"
@@ -424,7 +425,7 @@ class Jobs:
         total = info.total_record_count
         if total is None:
             total = self._manifest_total(bucket, prefix, info)
-        joiner = _Joiner(info)
+        joiner = _Joiner(info, kind)
         try:
             for key in keys:
                 with map_aws_errors(info.model_id):

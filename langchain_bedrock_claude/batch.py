@@ -19,24 +19,30 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._batch_format import BatchJobInfo, BatchQuotas, BatchResult, VpcConfig
+from ._batch_format import BatchJobInfo, BatchQuotas, BatchResult, ResultT, VpcConfig
 from ._batch_jobs import BatchJobConfig, Jobs, check_wait, next_poll
 from ._bridge import run_blocking
 from ._client import AsyncAnthropicBedrock, _checked
-from ._errors import InvalidParameterError
+from ._errors import BedrockClaudeError, InvalidParameterError
 from ._params import DEFAULT_MAX_TOKENS
 from ._request import PreparedRequest
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
+    from langchain_core.language_models import LanguageModelInput
+    from langchain_core.messages import AIMessage, BaseMessage
     from typing_extensions import Unpack
 
     from ._client import AnthropicBedrock, CompletionOptions
+    from ._formats import ParsedResponse
+    from ._lc_base import BedrockClaudeFields
+    from .chat_models import ChatBedrockClaude
     from .llms import BedrockClaude
 
 __all__ = [
@@ -48,7 +54,10 @@ __all__ = [
     "BatchJobs",
     "BatchQuotas",
     "BatchResult",
+    "ChatBatchJobs",
+    "ChatBatchResult",
     "LLMBatchJobs",
+    "ModelBatchJobs",
     "VpcConfig",
 ]
 
@@ -61,11 +70,12 @@ _ASYNC_RESULTS_BATCH = 256
 # --- what users hold ------------------------------------------------------------------------
 
 
-class _Handle:
-    """What both job twins share: the last look at the job."""
+class _Handle(Generic[ResultT]):
+    """What both job twins share: the last look at the job, and the type of its results."""
 
-    def __init__(self, jobs: Jobs, info: BatchJobInfo) -> None:
+    def __init__(self, jobs: Jobs, info: BatchJobInfo, kind: type[ResultT]) -> None:
         self._jobs = jobs
+        self._kind = kind
         self.info = info
         """What Bedrock said about the job at the last look (``refresh()`` looks again)."""
 
@@ -88,8 +98,11 @@ class _Handle:
         return f"{type(self).__name__}({self.job_arn!r}, {self.info.progress()!r})"
 
 
-class BatchJob(_Handle):
-    """A batch inference job: its status, ``wait()``, ``stop()`` and its ``results()``."""
+class BatchJob(_Handle[ResultT]):
+    """A batch inference job: its status, ``wait()``, ``stop()`` and its ``results()``.
+
+    Its results are :class:`BatchResult` (a chat model's jobs: :class:`ChatBatchResult`).
+    """
 
     def refresh(self) -> BatchJobInfo:
         """Ask Bedrock for the job's status and record counts now."""
@@ -132,21 +145,23 @@ class BatchJob(_Handle):
         self._jobs.stop(self.job_arn)
         self.refresh()
 
-    def results(self) -> Generator[BatchResult, None, None]:
+    def results(self) -> Generator[ResultT, None, None]:
         """Every record's result in input order, read from S3 as it is iterated.
 
         Raises:
             BatchJobError: the job has not ended, or ended without results (Failed, Expired).
         """
         info = self.info if self.info.done else self.refresh()
-        return self._jobs.results(info)
+        return self._jobs.results(info, self._kind)
 
 
-class AsyncBatchJob(_Handle):
+class AsyncBatchJob(_Handle[ResultT]):
     """The async twin of :class:`BatchJob`: blocking work runs on the client's worker threads."""
 
-    def __init__(self, jobs: Jobs, info: BatchJobInfo, executor: Executor) -> None:
-        super().__init__(jobs, info)
+    def __init__(
+        self, jobs: Jobs, info: BatchJobInfo, kind: type[ResultT], executor: Executor
+    ) -> None:
+        super().__init__(jobs, info, kind)
         self._executor = executor
 
     async def refresh(self) -> BatchJobInfo:
@@ -180,13 +195,13 @@ class AsyncBatchJob(_Handle):
         await run_blocking(self._executor, partial(self._jobs.stop, self.job_arn))
         await self.refresh()
 
-    async def results(self) -> AsyncIterator[BatchResult]:
+    async def results(self) -> AsyncIterator[ResultT]:
         """Every record's result in input order (``async for``), read from S3 as iterated."""
         info = self.info if self.info.done else await self.refresh()
-        results = self._jobs.results(info)
+        results = self._jobs.results(info, self._kind)  # read and parsed on worker threads
         try:
             while True:
-                some: list[BatchResult] = await run_blocking(
+                some: list[ResultT] = await run_blocking(
                     self._executor, partial(_take, results, _ASYNC_RESULTS_BATCH)
                 )
                 for result in some:
@@ -197,7 +212,10 @@ class AsyncBatchJob(_Handle):
             await run_blocking(self._executor, results.close)
 
 
-def _take(results: Iterator[BatchResult], count: int) -> list[BatchResult]:
+_T = TypeVar("_T")
+
+
+def _take(results: Iterator[_T], count: int) -> list[_T]:
     return list(islice(results, count))
 
 
@@ -232,15 +250,30 @@ def _shared(
     }
 
 
-def _requests(
-    prompts: Iterable[str | Mapping[str, Any]], shared: Mapping[str, Any]
+def _each_request(
+    items: Iterable[_T], build: Callable[[_T], PreparedRequest], what: str
 ) -> Iterator[PreparedRequest]:
-    if isinstance(prompts, str | bytes):
+    """Each item's request, in order; an item's error names its index (the record's)."""
+    if isinstance(items, str | bytes):
         raise InvalidParameterError(
-            "'prompts' must be a list (or any iterable) of prompts, not one string."
+            f"{what!r} must be a list (or any iterable) of {what}, not one string."
         )
-    for item in prompts:
-        yield _client_request(item, shared)
+    for index, item in enumerate(items):
+        try:
+            request = build(item)
+        except Exception as error:  # ours, or langchain-core's (ValueError on a bad message)
+            _name_record(error, index)
+            raise
+        yield request
+
+
+def _name_record(error: Exception, index: int) -> None:
+    """Say in ``error``'s message which record it is about: the same error the call raises."""
+    prefix = f"Record {index}: "
+    if isinstance(error, BedrockClaudeError):
+        error.message = prefix + error.message
+    if error.args and isinstance(error.args[0], str):
+        error.args = (prefix + error.args[0], *error.args[1:])
 
 
 class _Entry:
@@ -315,11 +348,12 @@ class BatchJobs(_Entry):
         shared = _shared(
             model, max_tokens_to_sample, stop_sequences, temperature, top_p, top_k, options
         )
-        return BatchJob(self._jobs, self._jobs.submit(_requests(prompts, shared), model, config))
+        requests = _each_request(prompts, partial(_client_request, shared=shared), "prompts")
+        return BatchJob(self._jobs, self._jobs.submit(requests, model, config), BatchResult)
 
     def get(self, job_arn: str) -> BatchJob:
         """Re-attach to a job by its ARN (or id), e.g. in a later process."""
-        return BatchJob(self._jobs, self._jobs.describe(job_arn))
+        return BatchJob(self._jobs, self._jobs.describe(job_arn), BatchResult)
 
     def list(
         self, *, status: str | None = None, name_contains: str | None = None
@@ -354,14 +388,15 @@ class AsyncBatchJobs(_Entry):
         shared = _shared(
             model, max_tokens_to_sample, stop_sequences, temperature, top_p, top_k, options
         )
-        submit = partial(self._jobs.submit, _requests(prompts, shared), model, config)
+        requests = _each_request(prompts, partial(_client_request, shared=shared), "prompts")
+        submit = partial(self._jobs.submit, requests, model, config)
         info: BatchJobInfo = await run_blocking(self._executor, submit)
-        return AsyncBatchJob(self._jobs, info, self._executor)
+        return AsyncBatchJob(self._jobs, info, BatchResult, self._executor)
 
     async def get(self, job_arn: str) -> AsyncBatchJob:
         """Re-attach to a job by its ARN (or id)."""
         info = await run_blocking(self._executor, partial(self._jobs.describe, job_arn))
-        return AsyncBatchJob(self._jobs, info, self._executor)
+        return AsyncBatchJob(self._jobs, info, BatchResult, self._executor)
 
     async def list(
         self, *, status: str | None = None, name_contains: str | None = None
@@ -373,63 +408,177 @@ class AsyncBatchJobs(_Entry):
         return found
 
 
-class LLMBatchJobs:
-    """``llm.batch_jobs``: run prompts through :class:`BedrockClaude` as a batch job.
+# --- a LangChain model's calls as a job ------------------------------------------------------
 
-    Each record is the body ``llm.invoke(prompt, stop=..., **kwargs)`` would send.
+_InputT = TypeVar("_InputT")
+RequestBuilder = Callable[[_InputT, "list[str] | None", Mapping[str, Any]], PreparedRequest]
+"""``(input, stop, call options) -> the request the model's ``invoke`` would send``."""
+
+
+class ModelBatchJobs(Generic[_InputT, ResultT]):
+    """What ``llm.batch_jobs`` and ``chat.batch_jobs`` share: a model's calls as one job.
+
+    Args:
+        model: The LangChain model whose settings, clients and checks the jobs use.
+        request: Builds the request ``model.invoke(input, stop=..., **kwargs)`` would send.
+        kind: The type of the results: how a record's output is read.
     """
 
-    def __init__(self, llm: BedrockClaude) -> None:
-        self._llm = llm
-        self._sync = BatchJobs(llm._sync_client)
-        self._async = AsyncBatchJobs(llm._async_client)
+    def __init__(
+        self,
+        model: BedrockClaudeFields,
+        request: RequestBuilder[_InputT],
+        kind: type[ResultT],
+    ) -> None:
+        self._model = model
+        self._request = request
+        self._kind = kind
+        self._sync = BatchJobs(model._sync_client)
+        self._async = AsyncBatchJobs(model._async_client)
 
-    def _requests(
-        self, prompts: Iterable[str], stop: list[str] | None, options: Mapping[str, Any]
-    ) -> Iterator[PreparedRequest]:
-        if isinstance(prompts, str | bytes):
-            raise InvalidParameterError("'prompts' must be a list of prompts, not one string.")
-        for prompt in prompts:
-            yield self._llm._request(prompt, stop, options)
+    def _submit(
+        self,
+        jobs: Jobs,
+        inputs: Iterable[_InputT],
+        config: BatchJobConfig,
+        stop: list[str] | None,
+        options: Mapping[str, Any],
+    ) -> BatchJobInfo:
+        """Build, check and upload every record, then create the job (blocking)."""
+        build = partial(_call_request, self._request, stop=stop, options=options)
+        requests = _each_request(inputs, build, "inputs")
+        return jobs.submit(requests, options.get("model", self._model.model), config)
 
     def create(
         self,
-        prompts: Iterable[str],
+        inputs: Iterable[_InputT],
         config: BatchJobConfig,
         *,
         stop: list[str] | None = None,
         **kwargs: Any,
-    ) -> BatchJob:
-        """Submit ``prompts`` as one job, with the LLM's settings and per-call ``kwargs``.
+    ) -> BatchJob[ResultT]:
+        """Submit ``inputs`` as one job, with the model's settings and per-call ``kwargs``.
+
+        Each record is the body ``invoke(input, stop=stop, **kwargs)`` would send.
 
         Raises:
-            InvalidParameterError: before anything is uploaded (see :meth:`BatchJobs.create`).
+            InvalidParameterError: before anything is uploaded: an input ``invoke`` would
+                refuse (the message names the record), or a job setting or quota Bedrock
+                would refuse (see :meth:`BatchJobs.create`).
         """
         jobs = self._sync._jobs
-        info = jobs.submit(self._requests(prompts, stop, kwargs), self._llm.model, config)
-        return BatchJob(jobs, info)
+        return BatchJob(jobs, self._submit(jobs, inputs, config, stop, kwargs), self._kind)
 
     async def acreate(
         self,
-        prompts: Iterable[str],
+        inputs: Iterable[_InputT],
         config: BatchJobConfig,
         *,
         stop: list[str] | None = None,
         **kwargs: Any,
-    ) -> AsyncBatchJob:
-        """The async twin of :meth:`create`."""
+    ) -> AsyncBatchJob[ResultT]:
+        """The async twin of :meth:`create` (records are built on a worker thread)."""
         jobs = self._async._jobs
-        submit = partial(
-            jobs.submit, self._requests(prompts, stop, kwargs), self._llm.model, config
-        )
-        executor = self._llm._async_client.executor
+        executor = self._model._async_client.executor
+        submit = partial(self._submit, jobs, inputs, config, stop, kwargs)
         info: BatchJobInfo = await run_blocking(executor, submit)
-        return AsyncBatchJob(jobs, info, executor)
+        return AsyncBatchJob(jobs, info, self._kind, executor)
 
-    def get(self, job_arn: str) -> BatchJob:
-        """Re-attach to a job by its ARN."""
-        return self._sync.get(job_arn)
+    def get(self, job_arn: str) -> BatchJob[ResultT]:
+        """Re-attach to a job by its ARN (or id), e.g. in a later process."""
+        jobs = self._sync._jobs
+        return BatchJob(jobs, jobs.describe(job_arn), self._kind)
 
-    async def aget(self, job_arn: str) -> AsyncBatchJob:
-        """Re-attach to a job by its ARN (async)."""
-        return await self._async.get(job_arn)
+    async def aget(self, job_arn: str) -> AsyncBatchJob[ResultT]:
+        """Re-attach to a job by its ARN (or id), async."""
+        jobs, executor = self._async._jobs, self._model._async_client.executor
+        info: BatchJobInfo = await run_blocking(executor, partial(jobs.describe, job_arn))
+        return AsyncBatchJob(jobs, info, self._kind, executor)
+
+
+def _call_request(
+    request: RequestBuilder[_InputT],
+    item: _InputT,
+    *,
+    stop: list[str] | None,
+    options: Mapping[str, Any],
+) -> PreparedRequest:
+    return request(item, stop, options)
+
+
+class LLMBatchJobs(ModelBatchJobs[str, BatchResult]):
+    """``llm.batch_jobs``: run prompts through :class:`BedrockClaude` as a batch job.
+
+    Each record is the body ``llm.invoke(prompt, stop=..., **kwargs)`` would send; the
+    results are :class:`BatchResult`.
+    """
+
+    def __init__(self, llm: BedrockClaude) -> None:
+        super().__init__(llm, llm._request, BatchResult)
+
+
+@dataclass(frozen=True)
+class ChatBatchResult(BatchResult):
+    """One conversation's outcome in a chat model's batch job: its answer, or its error.
+
+    ``message`` is the :class:`~langchain_core.messages.AIMessage` ``chat.invoke`` would
+    return for the record's answer; ``completion`` and ``text`` are there too.
+    """
+
+    message: AIMessage | None = field(init=False, default=None)
+    """The answer as ``chat.invoke`` returns it: text or content blocks, ``tool_calls``,
+    ``usage_metadata``, and ``response_metadata`` (``stop_reason``, ``model``, ...); ``None``
+    for a failed record."""
+
+    def __post_init__(self) -> None:
+        if self.completion is not None:
+            from .chat_models import message_from  # the one reader of a chat answer
+
+            object.__setattr__(self, "message", message_from(self.completion))
+
+    @classmethod
+    def _parse(cls, output: Mapping[str, Any], model_id: str) -> ParsedResponse:
+        from ._formats.chat import ChatWire  # the chat model's own wire: it keeps the blocks
+
+        parsed: ParsedResponse = ChatWire.parse_response(output, {})
+        return parsed
+
+
+_TRACING_ONLY = ("ls_structured_output_format", "structured_output_format")
+"""Call options langchain-core's ``generate`` takes out before the model sees them."""
+
+
+def _as_invoked(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """The messages as langchain-core's ``generate`` hands them to the model."""
+    try:
+        from langchain_core.language_models._utils import _normalize_messages
+    except ImportError:  # pragma: no cover - langchain-core before 1.0 passes them as given
+        return messages
+    return _normalize_messages(messages)
+
+
+def _chat_request(
+    chat: ChatBedrockClaude,
+    item: LanguageModelInput,
+    stop: list[str] | None,
+    options: Mapping[str, Any],
+) -> PreparedRequest:
+    """The request ``chat.invoke(item, stop=stop, **options)`` sends."""
+    messages = _as_invoked(chat._convert_input(item).to_messages())
+    options = {key: value for key, value in options.items() if key not in _TRACING_ONLY}
+    request, _ = chat._request(messages, stop, options)
+    return request
+
+
+class ChatBatchJobs(ModelBatchJobs["LanguageModelInput", ChatBatchResult]):
+    """``chat.batch_jobs``: run conversations through :class:`ChatBedrockClaude` as a job.
+
+    Each input is what ``chat.invoke`` takes (a list of messages, a string, a prompt value),
+    and each record is the body ``chat.invoke(input, stop=..., **kwargs)`` would send: tools
+    go as ``tools=[...]`` and ``tool_choice=...`` (a runnable from ``bind_tools`` keeps them
+    in ``.kwargs``: pass ``**bound.kwargs``). The results are :class:`ChatBatchResult`, each
+    with its answer as an ``AIMessage``.
+    """
+
+    def __init__(self, chat: ChatBedrockClaude) -> None:
+        super().__init__(chat, partial(_chat_request, chat), ChatBatchResult)

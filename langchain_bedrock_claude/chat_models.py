@@ -19,9 +19,9 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
-from functools import partial
+from functools import cached_property, partial
 from operator import itemgetter
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from uuid import UUID
 
 from langchain_core.callbacks import (
@@ -78,6 +78,9 @@ from ._params import (
 )
 from ._request import PreparedRequest, prepare
 from ._routing import ModelRef
+
+if TYPE_CHECKING:
+    from .batch import ChatBatchJobs
 
 __all__ = ["ChatBedrockClaude"]
 
@@ -331,6 +334,13 @@ class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClau
     def get_lc_namespace(cls) -> list[str]:
         """The module path, as it appears in serialized ids."""
         return ["langchain_bedrock_claude", "chat_models"]
+
+    @cached_property
+    def batch_jobs(self) -> ChatBatchJobs:
+        """Run conversations as Bedrock batch inference jobs (half price; answers in hours)."""
+        from .batch import ChatBatchJobs
+
+        return ChatBatchJobs(self)
 
     # --- requests -------------------------------------------------------------------------------
 

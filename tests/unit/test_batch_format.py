@@ -24,13 +24,13 @@ from langchain_bedrock_claude import (
 from langchain_bedrock_claude._batch_format import (
     BatchJobInfo,
     BatchQuotas,
+    BatchResult,
     FilePlan,
     index_of,
     parse_s3_uri,
     record_error,
     record_id,
     record_line,
-    result_from,
 )
 from langchain_bedrock_claude._batch_jobs import next_poll
 
@@ -148,7 +148,7 @@ def test_record_errors_are_typed_like_on_demand_errors(
 
 
 def test_a_record_with_neither_output_nor_error_is_an_error_not_a_blank() -> None:
-    result = result_from(0, {"recordId": "00000000000", "modelInput": {}}, HAIKU)
+    result = BatchResult.from_record(0, {"recordId": "00000000000", "modelInput": {}}, HAIKU)
     assert not result.ok and isinstance(result.error, ServiceError)
     assert "neither modelOutput nor error" in str(result.error)
 
@@ -164,7 +164,7 @@ def test_a_record_output_is_read_as_a_completion() -> None:
         "stop_sequence": None,
         "usage": {"input_tokens": 12, "output_tokens": 3},
     }
-    result = result_from(7, {"recordId": "00000000007", "modelOutput": output}, HAIKU)
+    result = BatchResult.from_record(7, {"recordId": "00000000007", "modelOutput": output}, HAIKU)
     assert result.ok and result.text == "Paris." and result.index == 7
     assert result.completion is not None and result.completion.stop_reason == "end_turn"
     assert result.completion.usage is not None and result.completion.usage.input_tokens == 12
