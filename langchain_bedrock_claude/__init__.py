@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from ._retry import RetryPolicy
     from ._streaming import AsyncStream, Stream
     from ._types import CACHE_POINT
-    from .batch import BatchJob, BatchJobConfig, BatchQuotas, BatchResult
+    from .batch import BatchJob, BatchJobConfig, BatchQuotas, BatchResult, ChatBatchResult
     from .chat_models import ChatBedrockClaude
     from .llms import BedrockClaude
     from .usage import UsageTracker, get_usage_callback
@@ -71,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "BatchJobTimeoutError": "._errors",
     "BatchQuotas": ".batch",
     "BatchResult": ".batch",
+    "ChatBatchResult": ".batch",
     "BedrockClaudeError": "._errors",
     "ConflictError": "._errors",
     "ContextOverflowError": "._errors",
@@ -130,6 +131,7 @@ __all__ = [
     "BatchResult",
     "BedrockClaude",
     "BedrockClaudeError",
+    "ChatBatchResult",
     "ChatBedrockClaude",
     "Completion",
     "CompletionChunk",

@@ -18,6 +18,7 @@ EXPECTED = {
     "BatchResult",
     "BedrockClaude",
     "BedrockClaudeError",
+    "ChatBatchResult",
     "ChatBedrockClaude",
     "Completion",
     "CompletionChunk",
