@@ -12,6 +12,10 @@ for result in job.results():        # in input order, streamed from S3
 Every record is the InvokeModel body a call with the same arguments would send, checked the
 same way, and Bedrock's batch rules are checked before anything is uploaded. Records go to
 temporary files first (never all in memory), then to S3; results are read back the same way.
+
+The LangChain models have the same jobs: ``llm.batch_jobs`` (prompts, :class:`BatchResult`)
+and ``chat.batch_jobs`` (conversations, :class:`ChatBatchResult` with the answer as an
+``AIMessage``), both a :class:`ModelBatchJobs` over the model's own request building.
 """
 
 from __future__ import annotations
@@ -445,8 +449,7 @@ class ModelBatchJobs(Generic[_InputT, ResultT]):
         options: Mapping[str, Any],
     ) -> BatchJobInfo:
         """Build, check and upload every record, then create the job (blocking)."""
-        build = partial(_call_request, self._request, stop=stop, options=options)
-        requests = _each_request(inputs, build, "inputs")
+        requests = _each_request(inputs, lambda item: self._request(item, stop, options), "inputs")
         return jobs.submit(requests, options.get("model", self._model.model), config)
 
     def create(
@@ -494,16 +497,6 @@ class ModelBatchJobs(Generic[_InputT, ResultT]):
         jobs, executor = self._async._jobs, self._model._async_client.executor
         info: BatchJobInfo = await run_blocking(executor, partial(jobs.describe, job_arn))
         return AsyncBatchJob(jobs, info, self._kind, executor)
-
-
-def _call_request(
-    request: RequestBuilder[_InputT],
-    item: _InputT,
-    *,
-    stop: list[str] | None,
-    options: Mapping[str, Any],
-) -> PreparedRequest:
-    return request(item, stop, options)
 
 
 class LLMBatchJobs(ModelBatchJobs[str, BatchResult]):
