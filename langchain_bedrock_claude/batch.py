@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterat
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._batch_format import BatchJobInfo, BatchQuotas, BatchResult, ResultT, VpcConfig
 from ._batch_jobs import BatchJobConfig, Jobs, check_wait, next_poll
@@ -523,11 +523,17 @@ class ChatBatchResult(BatchResult):
     ``usage_metadata``, and ``response_metadata`` (``stop_reason``, ``model``, ...); ``None``
     for a failed record."""
 
+    _output_version: ClassVar[str | None] = None
+    """The chat model's ``output_version`` when it asks for standard blocks (``"v1"``)."""
+
     def __post_init__(self) -> None:
         if self.completion is not None:
             from .chat_models import message_from  # the one reader of a chat answer
 
-            object.__setattr__(self, "message", message_from(self.completion))
+            message = message_from(self.completion)
+            if self._output_version is not None:
+                message = _in_output_version(message, self._output_version)
+            object.__setattr__(self, "message", message)
 
     @classmethod
     def _parse(cls, output: Mapping[str, Any], model_id: str) -> ParsedResponse:
@@ -535,6 +541,19 @@ class ChatBatchResult(BatchResult):
 
         parsed: ParsedResponse = ChatWire.parse_response(output, {})
         return parsed
+
+
+class _ChatBatchResultV1(ChatBatchResult):
+    """The results of a chat model with ``output_version="v1"``: content as standard blocks."""
+
+    _output_version = "v1"
+
+
+def _in_output_version(message: AIMessage, version: str) -> AIMessage:
+    """``message`` as langchain-core's ``generate`` hands it out for ``output_version``."""
+    from langchain_core.language_models._utils import _update_message_content_to_blocks
+
+    return _update_message_content_to_blocks(message, version)
 
 
 _TRACING_ONLY = ("ls_structured_output_format", "structured_output_format")
@@ -574,4 +593,7 @@ class ChatBatchJobs(ModelBatchJobs["LanguageModelInput", ChatBatchResult]):
     """
 
     def __init__(self, chat: ChatBedrockClaude) -> None:
-        super().__init__(chat, partial(_chat_request, chat), ChatBatchResult)
+        # langchain-core (1.x) turns content into standard blocks for output_version="v1".
+        v1 = getattr(chat, "output_version", None) == "v1"
+        kind = _ChatBatchResultV1 if v1 else ChatBatchResult
+        super().__init__(chat, partial(_chat_request, chat), kind)

@@ -187,6 +187,22 @@ def test_answers_are_the_messages_invoke_returns(
     assert invoked.response_metadata["request_id"]
 
 
+def test_a_v1_chat_model_gets_standard_blocks_as_invoke_gives_them(
+    aws: None, emu: BedrockEmulator, bucket: str, chat_factory: Any
+) -> None:
+    chat = chat_factory(model=f"us.{HAIKU}", max_tokens=64, output_version="v1")
+    inputs = conversations()
+    job = chat.batch_jobs.create(inputs, config(bucket), tools=[get_weather])
+    job.wait(poll_interval=0.02, timeout=60)
+    results = list(chat.batch_jobs.get(job.job_arn).results())
+    called = results[1].message
+    assert called is not None and called.response_metadata["output_version"] == "v1"
+    assert [block["type"] for block in called.content] == ["text", "tool_call"]  # type: ignore[index]
+    for index in (0, 1):
+        invoked = chat.invoke(inputs[index], tools=[get_weather])
+        assert comparable(results[index].message) == comparable(invoked), index
+
+
 class Ticket(BaseModel):
     """A support ticket's category."""
 
