@@ -6,6 +6,7 @@ batch inference job"), so every recorded Messages answer is a record output Bedr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -13,9 +14,10 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from langchain_bedrock_claude import RecordNotProcessedError
-from langchain_bedrock_claude._batch_format import BatchJobInfo, missing_result
+from langchain_bedrock_claude._batch_format import missing_result
 from langchain_bedrock_claude.batch import ChatBatchResult
 from tests.recordings import RECORDINGS_DIR, load_recordings
+from tests.unit.test_batch_format import _INFO
 
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 
@@ -66,14 +68,7 @@ def test_records_without_an_answer_have_no_message() -> None:
         0, {"recordId": "00000000000", "error": {"errorCode": 429, "errorMessage": "slow"}}, HAIKU
     )
     assert failed.message is None and failed.error is not None and not failed.ok
-    info = BatchJobInfo(
-        job_arn="arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abcdefabcdef",
-        job_name="j",
-        status="Stopped",
-        model_id=HAIKU,
-        input_s3_uri="s3://b/in/",
-        output_s3_uri="s3://b/out/",
-    )
+    info = dataclasses.replace(_INFO, status="Stopped")
     missing = missing_result(5, info, ChatBatchResult)
     assert type(missing) is ChatBatchResult and missing.message is None
     assert isinstance(missing.error, RecordNotProcessedError)
