@@ -383,6 +383,7 @@ class Channel:
         self._waiter: asyncio.Future[None] | None = None
         self._wake_scheduled = False
         self._consumer_waiting = False
+        self._worker_waiting = False
         self._handed_over_at = -_HAND_OVER_EVERY
 
     def put(self, item: object, *, last: bool = False) -> None:
@@ -395,7 +396,9 @@ class Channel:
             if not last and len(self._items) >= _READ_AHEAD and self._patient:
                 # A consumer that takes nothing for a while may be waiting on another channel:
                 # stop holding back until it takes again.
+                self._worker_waiting = True
                 self._patient = self._taken.wait(_READ_AHEAD_PATIENCE) or self._closed
+                self._worker_waiting = False
             if self._closed:
                 return
             self._items.append(item)
@@ -435,7 +438,8 @@ class Channel:
         batch = list(self._items)
         self._items.clear()
         self._patient = True
-        self._taken.notify_all()
+        if self._worker_waiting:  # a Condition's notify is Python code: only when it wakes one
+            self._taken.notify()
         return batch
 
     def _wake(self) -> None:
