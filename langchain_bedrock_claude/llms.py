@@ -303,7 +303,7 @@ class BedrockClaude(ConcurrentBatches[str], LLM, BedrockClaudeFields):
         with stream:
             for piece in stream:
                 chunk = _to_generation_chunk(piece)
-                if run_manager is not None and chunk.text:
+                if run_manager is not None and run_manager.handlers and chunk.text:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
@@ -320,7 +320,8 @@ class BedrockClaude(ConcurrentBatches[str], LLM, BedrockClaudeFields):
         async with stream, aclosing(stream.__aiter__()) as pieces:
             async for piece in pieces:
                 chunk = _to_generation_chunk(piece)
-                if run_manager is not None and chunk.text:
+                # No handler, no call: a coroutine per piece costs the loop.
+                if run_manager is not None and run_manager.handlers and chunk.text:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
