@@ -21,6 +21,7 @@ and ``chat.batch_jobs`` (conversations, :class:`ChatBatchResult` with the answer
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     from langchain_core.language_models import LanguageModelInput
     from langchain_core.messages import AIMessage, BaseMessage
-    from typing_extensions import Unpack
+    from typing_extensions import Self, Unpack
 
     from ._client import AnthropicBedrock, CompletionOptions
     from ._formats import ParsedResponse
@@ -439,6 +440,17 @@ class ModelBatchJobs(Generic[_InputT, ResultT]):
         self._kind = kind
         self._sync = BatchJobs(model._sync_client)
         self._async = AsyncBatchJobs(model._async_client)
+        self._bound: Mapping[str, Any] = {}
+
+    def with_arguments(self, arguments: Mapping[str, Any]) -> Self:
+        """These jobs, each record sent with ``arguments`` too (under the call's own).
+
+        What ``model.bind(**arguments).batch_jobs`` (``bind_tools`` included) is: the
+        arguments a bound runnable passes to every ``invoke``.
+        """
+        bound = copy.copy(self)
+        bound._bound = {**self._bound, **arguments}
+        return bound
 
     def _submit(
         self,
@@ -449,6 +461,10 @@ class ModelBatchJobs(Generic[_InputT, ResultT]):
         options: Mapping[str, Any],
     ) -> BatchJobInfo:
         """Build, check and upload every record, then create the job (blocking)."""
+        # As a bound runnable's invoke merges them: the call's arguments win, stop included.
+        options = {**self._bound, **options}
+        bound_stop = options.pop("stop", None)
+        stop = bound_stop if stop is None else stop
         requests = _each_request(inputs, lambda item: self._request(item, stop, options), "inputs")
         return jobs.submit(requests, options.get("model", self._model.model), config)
 
@@ -587,9 +603,9 @@ class ChatBatchJobs(ModelBatchJobs["LanguageModelInput", ChatBatchResult]):
 
     Each input is what ``chat.invoke`` takes (a list of messages, a string, a prompt value),
     and each record is the body ``chat.invoke(input, stop=..., **kwargs)`` would send: tools
-    go as ``tools=[...]`` and ``tool_choice=...`` (a runnable from ``bind_tools`` keeps them
-    in ``.kwargs``: pass ``**bound.kwargs``). The results are :class:`ChatBatchResult`, each
-    with its answer as an ``AIMessage``.
+    go as ``tools=[...]`` and ``tool_choice=...``, or bound (``chat.bind_tools([...])`` and any
+    ``bind(...)`` have their own ``batch_jobs``, which sends the bound arguments). The results
+    are :class:`ChatBatchResult`, each with its answer as an ``AIMessage``.
     """
 
     def __init__(self, chat: ChatBedrockClaude) -> None:

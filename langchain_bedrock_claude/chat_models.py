@@ -61,6 +61,7 @@ from ._formats.chat import (
 )
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._lc_batches import GENERATE_THREADS, ConcurrentBatches
+from ._lc_bound import BindsJobArguments
 from ._model_checks import (
     check_forced_tool_choice,
     check_prefill,
@@ -285,7 +286,12 @@ def _with_run_ids(
     return [(listed, run_id if index == 0 else None) for index, listed in enumerate(messages)]
 
 
-class ChatBedrockClaude(ConcurrentBatches[AIMessage], BaseChatModel, BedrockClaudeFields):
+class ChatBedrockClaude(
+    BindsJobArguments,
+    ConcurrentBatches[AIMessage],
+    BaseChatModel,
+    BedrockClaudeFields,
+):
     """Anthropic's Claude on AWS Bedrock, as a LangChain chat model.
 
     System, human, AI and tool messages with text, images, PDF and text documents, prompt

@@ -31,6 +31,7 @@ from ._batching import amap_concurrently, map_concurrently
 from ._exchange import Exchange
 from ._lc_base import SECRET_ENVIRONMENT, BedrockClaudeFields
 from ._lc_batches import GENERATE_THREADS, ConcurrentBatches
+from ._lc_bound import BindsJobArguments
 from ._models import Completion, CompletionChunk, Usage
 from ._options import OPTION_NAMES
 from ._params import check_params, reject_unknown
@@ -77,7 +78,7 @@ def _to_generation_chunk(piece: CompletionChunk) -> GenerationChunk:
     return GenerationChunk(text=piece.completion)
 
 
-class BedrockClaude(ConcurrentBatches[str], LLM, BedrockClaudeFields):
+class BedrockClaude(BindsJobArguments, ConcurrentBatches[str], LLM, BedrockClaudeFields):
     """Anthropic's Claude on AWS Bedrock, as a LangChain LLM (text in, text out).
 
     Works with every current Claude model, inference profile and ARN (Messages API), and with

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
@@ -221,14 +222,17 @@ def test_records_are_exactly_the_bodies_invoke_sends(
     if how == "kwargs":
         options: dict[str, Any] = {"tools": [get_weather], "tool_choice": "auto"}
         runnable: Any = chat
-    elif how == "bind_tools":  # a bound runnable's tools, passed on as its kwargs
+    elif how == "bind_tools":
         runnable = chat.bind_tools([get_weather], tool_choice="get_weather", strict=True)
         options = dict(runnable.kwargs)
     else:  # the bound model of a structured-output chain (its kwargs hold tracing facts too)
         runnable = chat.with_structured_output(Ticket).first  # type: ignore[attr-defined]
         options = dict(runnable.kwargs)
         assert "ls_structured_output_format" in options
-    job = chat.batch_jobs.create(inputs, config(bucket), stop=["\n\n"], top_k=5, **options)
+    if how == "kwargs":
+        job = chat.batch_jobs.create(inputs, config(bucket), stop=["\n\n"], top_k=5, **options)
+    else:  # a bound runnable's own jobs: they send its arguments, as its invoke does
+        job = runnable.batch_jobs.create(inputs, config(bucket), stop=["\n\n"], top_k=5)
     lines = record_lines(moto_s3_url, bucket, job.info)
     assert len(lines) == RECORDS
 
@@ -331,6 +335,40 @@ def test_a_chat_model_with_batch_jobs_still_pickles(aws: None, chat_factory: Any
     chat.batch_jobs  # noqa: B018 (cached on the model)
     for copied in (pickle.loads(pickle.dumps(chat)), copy.deepcopy(chat)):
         assert copied.model == chat.model
+
+
+def test_a_bound_model_is_langchain_cores_binding_and_keeps_its_arguments_when_copied(
+    aws: None, chat_factory: Any
+) -> None:
+    import copy
+    import pickle
+
+    from langchain_core.load import dumpd
+
+    chat = chat_factory(model=f"us.{HAIKU}")
+    bound = chat.bind_tools([get_weather]).bind(stop=["END"])
+    assert isinstance(bound, type(BaseChatModel.bind(chat)))  # core's class, for its overloads
+    assert dumpd(bound)["id"] == ["langchain", "schema", "runnable", "RunnableBinding"]
+    for copied in (pickle.loads(pickle.dumps(bound)), copy.deepcopy(bound)):
+        assert copied.kwargs == bound.kwargs
+        assert copied.batch_jobs._bound == bound.kwargs
+
+
+def test_an_llm_bound_with_stop_sends_it_in_its_jobs_records(
+    emu: BedrockEmulator, bucket: str, moto_s3_url: str, aws: None, llm_factory: Any
+) -> None:
+    emu.jobs.auto = False
+    llm = llm_factory(model=f"us.{HAIKU}").bind(stop=["END"], temperature=0.5)
+    prompts = [f"prompt {n}" for n in range(RECORDS)]
+
+    def records(job: Any) -> list[Any]:
+        lines = record_lines(moto_s3_url, bucket, job.info)
+        return [json.loads(line)["modelInput"] for line in lines]
+
+    sent = records(llm.batch_jobs.create(prompts, config(bucket)))
+    assert {(tuple(r["stop_sequences"]), r["temperature"]) for r in sent} == {(("END",), 0.5)}
+    sent = records(llm.batch_jobs.create(prompts, config(bucket), stop=["HALT"]))  # the call's
+    assert {tuple(r["stop_sequences"]) for r in sent} == {("HALT",)}
 
 
 def test_a_per_call_model_is_the_jobs_model(
