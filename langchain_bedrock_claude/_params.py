@@ -248,6 +248,7 @@ def check_params(
                 top_k,
                 system,
                 api,
+                None,  # extra_body: none (see _rememberable)
                 options,
                 max_tokens_name,
                 base_model,
@@ -282,42 +283,6 @@ def _rememberable(
         and (stops is None or type(stops) in (list, tuple))
         and (extra_body is None or (isinstance(extra_body, Mapping) and not extra_body))
         and not (options is not None and options.drop_unsupported_params)
-    )
-
-
-@functools.lru_cache(maxsize=_PARAMS_MEMO, typed=True)
-def _remembered_params(
-    model: object,
-    prompt: object,
-    max_tokens: object,
-    stop_sequences: tuple[object, ...] | None,
-    temperature: object,
-    top_p: object,
-    top_k: object,
-    system: object,
-    api: Api | None,
-    options: InvocationOptions | None,
-    max_tokens_name: str,
-    base_model: object,
-) -> CompletionParams:
-    # The checks are a function of their arguments alone (no environment, no clock), and a
-    # chat model sends the same ones call after call: only its messages change, and they are
-    # checked apart. Typed, so ``1`` is checked apart from
-    # ``True``; a refusal raises and is never remembered.
-    return _check_params(
-        model,
-        prompt,
-        max_tokens,
-        None if stop_sequences is None else list(stop_sequences),
-        temperature,
-        top_p,
-        top_k,
-        system,
-        api,
-        None,
-        options,
-        max_tokens_name,
-        base_model,
     )
 
 
@@ -378,6 +343,13 @@ def _check_params(
     )
     _check_features(params, max_tokens_name)
     return params
+
+
+_remembered_params = functools.lru_cache(maxsize=_PARAMS_MEMO, typed=True)(_check_params)
+""":func:`_check_params`, remembered. Its checks are a function of their arguments alone (no
+environment, no clock), and a chat model sends the same ones call after call: only its
+messages change, and they are checked apart. Typed, so ``1`` is checked apart from ``True``;
+a refusal raises and is never remembered."""
 
 
 def _check_features(params: CompletionParams, max_tokens_name: str) -> None:
