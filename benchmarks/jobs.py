@@ -92,6 +92,16 @@ def _rss() -> int:
 
 
 def _peak() -> int:
+    # The high-water mark of this process's own memory (VmHWM). Not ru_maxrss: Linux carries
+    # into it the RSS of the process that spawned this one (the benchmark runner, hundreds of
+    # MB after the other groups), so the "growth" measured was the runner's size.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
 
 
