@@ -138,9 +138,9 @@ class BedrockClaudeFields(BedrockOptionFields):
             "system": self.system,
             "region_name": self.region_name,
             "model_kwargs": self.model_kwargs,
-            # They change what comes back, so LangChain's LLM cache must tell them apart.
-            **dict(zip(OPTION_NAMES, option_values(self), strict=True)),
         }
+        # They change what comes back, so LangChain's LLM cache must tell them apart.
+        params.update(zip(OPTION_NAMES, option_values(self), strict=True))
         # Unset ones are left out: tracers show what was asked for, and langchain-core turns
         # this into a string (the LLM cache key) on every call.
         return {name: value for name, value in params.items() if value is not None}
@@ -227,6 +227,8 @@ class BedrockClaudeFields(BedrockOptionFields):
     def _stops(self, stop: list[str] | str | None) -> list[str]:
         # A new list: neither the field nor the caller's list is ever mutated. A string is one
         # stop sequence (iterating it would make one per character).
+        if stop is None and not self.stop:
+            return []  # the usual call: nothing to merge
         given = [stop] if isinstance(stop, str) else (stop or ())
         return list(dict.fromkeys([*(self.stop or ()), *given]))
 
