@@ -286,20 +286,20 @@ def _rememberable(
     )
 
 
-def _check_params(
+def _check_params(  # check_params's arguments, in its order (its defaults are its own)
     model: object,
     prompt: object,
-    max_tokens: object = DEFAULT_MAX_TOKENS,
-    stop_sequences: object = None,
-    temperature: object = None,
-    top_p: object = None,
-    top_k: object = None,
-    system: object = None,
-    api: Api | None = None,
-    extra_body: Mapping[str, Any] | None = None,
-    options: InvocationOptions | None = None,
-    max_tokens_name: str = "max_tokens_to_sample",
-    base_model: object = None,
+    max_tokens: object,
+    stop_sequences: object,
+    temperature: object,
+    top_p: object,
+    top_k: object,
+    system: object,
+    api: Api | None,
+    extra_body: Mapping[str, Any] | None,
+    options: InvocationOptions | None,
+    max_tokens_name: str,
+    base_model: object,
 ) -> CompletionParams:
     ref = resolve_model(model, api)
     if base_model is not None:
