@@ -477,26 +477,17 @@ class ChatBedrockClaude(
         first error is raised once the other requests are stopped (those not sent are never
         sent, those in flight are aborted and report ``on_llm_error``).
         """
-        if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
-            return super().generate(
-                messages,
-                stop=stop,
-                callbacks=callbacks,
-                tags=tags,
-                metadata=metadata,
-                run_name=run_name,
-                run_id=run_id,
-                **kwargs,
-            )
-        one = partial(
-            super().generate,
-            stop=stop,
-            callbacks=callbacks,
-            tags=tags,
-            metadata=metadata,
-            run_name=run_name,
+        options = {
+            "stop": stop,
+            "callbacks": callbacks,
+            "tags": tags,
+            "metadata": metadata,
+            "run_name": run_name,
             **kwargs,
-        )
+        }
+        if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
+            return super().generate(messages, run_id=run_id, **options)
+        one = partial(super().generate, **options)
         results = map_concurrently(
             lambda pair: one(messages=[pair[0]], run_id=pair[1]),
             _with_run_ids(messages, run_id),
@@ -524,26 +515,17 @@ class ChatBedrockClaude(
         after a first error; here that error cancels them (as a cancelled ``ainvoke``, they
         report no end), and so does cancelling the caller.
         """
-        if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
-            return await super().agenerate(
-                messages,
-                stop=stop,
-                callbacks=callbacks,
-                tags=tags,
-                metadata=metadata,
-                run_name=run_name,
-                run_id=run_id,
-                **kwargs,
-            )
-        one = partial(
-            super().agenerate,
-            stop=stop,
-            callbacks=callbacks,
-            tags=tags,
-            metadata=metadata,
-            run_name=run_name,
+        options = {
+            "stop": stop,
+            "callbacks": callbacks,
+            "tags": tags,
+            "metadata": metadata,
+            "run_name": run_name,
             **kwargs,
-        )
+        }
+        if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
+            return await super().agenerate(messages, run_id=run_id, **options)
+        one = partial(super().agenerate, **options)
         results = await amap_concurrently(
             lambda pair: one(messages=[pair[0]], run_id=pair[1]),
             _with_run_ids(messages, run_id),
