@@ -575,7 +575,8 @@ class ChatBedrockClaude(
         with stream:
             for piece in stream:
                 chunk = ChatGenerationChunk(message=chunk_from(piece, blocks=blocks))
-                if run_manager is not None:  # langchain-core before 1.0 passes it
+                # langchain-core before 1.0 passes it; no handler, no call (as BedrockClaude).
+                if run_manager is not None and run_manager.handlers:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
@@ -591,7 +592,7 @@ class ChatBedrockClaude(
         async with stream, aclosing(stream.__aiter__()) as pieces:
             async for piece in pieces:
                 chunk = ChatGenerationChunk(message=chunk_from(piece, blocks=blocks))
-                if run_manager is not None:
+                if run_manager is not None and run_manager.handlers:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
