@@ -185,11 +185,16 @@ def floor_llm(endpoint_url: str, wire: Wire, max_tokens: int) -> FloorLLM:
 
 
 def bedrock_claude(
-    endpoint_url: str, wire: Wire, max_tokens: int, max_connections: int | None = None
+    endpoint_url: str,
+    wire: Wire,
+    max_tokens: int,
+    max_connections: int | None = None,
+    **fields: Any,
 ) -> BedrockClaude:
     from langchain_bedrock_claude import BedrockClaude
 
     return BedrockClaude(
+        **fields,
         model=wire.model_id,
         max_tokens=max_tokens,
         region=REGION,

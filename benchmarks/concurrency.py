@@ -5,8 +5,10 @@
   ``BedrockClaude`` with default settings should finish within 1.35x of it and ahead of
   langchain-aws, while a ticker beside it sees a p99 gap under 30 ms and no gap over
   100 ms. Raw boto3 in 256 threads is the floor for any design on boto3.
-* **Default settings**: the async client starts a worker thread whenever every one is busy
-  (up to ``max_connections``, default 1024), so the default row and the
+* **Default settings**: with aiohttp installed (the ``aiohttp`` extra), ``async_transport``
+  ``"auto"`` reads every stream on the event loop itself, with no thread per stream; the
+  ``'threads'`` row is the transport without it, which starts a worker thread whenever every
+  one is busy (up to ``max_connections``, default 1024). The default row and the
   ``max_connections=256`` row should be alike.
 * **Sweep** (full run): raw boto3 threads and ``BedrockClaude`` at 64, 128 and 256 streams,
   to show where this machine's CPU, not the design, sets the limit.
@@ -48,6 +50,7 @@ NO_DEADLINE = 120.0
 RAW = f"raw boto3 in {POOL} threads"
 OURS = "BedrockClaude.astream (default settings)"
 OURS_SIZED = f"BedrockClaude.astream (max_connections={POOL})"
+OURS_THREADS = "BedrockClaude.astream (async_transport='threads')"
 
 StreamOnce = Callable[[str], Coroutine[Any, Any, tuple[float, int]]]
 """Runs one stream of the prompt; returns (``perf_counter()`` at its first text piece, text
@@ -188,6 +191,10 @@ def _contenders(endpoint_url: str) -> list[AsyncContender]:
         _llm_contender(
             OURS_SIZED, c.bedrock_claude(endpoint_url, wire, MAX_TOKENS, max_connections=POOL)
         ),
+        _llm_contender(
+            OURS_THREADS,
+            c.bedrock_claude(endpoint_url, wire, MAX_TOKENS, async_transport="threads"),
+        ),
     ]
     if c.have("anthropic"):
         contenders.append(_sdk(endpoint_url, wire))
@@ -200,6 +207,10 @@ def _contenders(endpoint_url: str) -> list[AsyncContender]:
             contender.close = model.client.close
             contenders.append(contender)
     return contenders
+
+
+def _default_transport(endpoint_url: str) -> str:
+    return c.bedrock_claude(endpoint_url, c.MESSAGES, MAX_TOKENS)._async_client.transport
 
 
 def _rotate(items: list[AsyncContender], by: int) -> list[AsyncContender]:
@@ -359,6 +370,9 @@ def _concurrent(
         "(min(32, CPUs + 4) threads).",
         f"Every other boto3 client here has a {POOL}-connection pool (botocore's default is "
         "10); BedrockClaude's default allows 1024, made as calls need them.",
+        f"BedrockClaude's default transport here: {_default_transport(endpoint_url)} "
+        "(async_transport='auto': aiohttp on the event loop when installed, else worker "
+        "threads, the 'threads' row).",
         "1st piece: from the batch's start to each stream's first text piece.",
     ]
     opening = raw["opening_cpu"] = _opening_cpu(endpoint_url, count)

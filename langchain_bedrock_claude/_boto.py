@@ -10,7 +10,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from ._errors import InvalidParameterError
@@ -22,7 +22,26 @@ from ._translate import map_aws_errors
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "ClientSettings", "RuntimeHandle", "build_client"]
+__all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "AsyncTransport",
+    "ClientSettings",
+    "RuntimeHandle",
+    "build_client",
+    "have_aiohttp",
+]
+
+AsyncTransport = Literal["auto", "aiohttp", "threads"]
+"""How async calls reach Bedrock.
+
+* ``"aiohttp"``: on the event loop itself, with aiohttp (the ``aiohttp`` extra), botocore
+  signing each request and reading each answer: no thread per call or stream, so hundreds of
+  concurrent streams cost far less CPU and never wait for a thread.
+* ``"threads"``: each call and stream on a worker thread, with boto3 itself.
+* ``"auto"`` (the default): aiohttp when it is installed and the boto3 client is this
+  package's own, else threads (a boto3 client passed in keeps boto3's own HTTP stack, with
+  whatever its config and hooks do).
+"""
 
 DEFAULT_MAX_CONNECTIONS = 1024
 """The most HTTP connections per client, and async worker threads (botocore's pool is 10).
@@ -57,6 +76,7 @@ class ClientSettings:
     timeout: float | tuple[float, float] | None = None
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     verify: bool | str | None = None
+    async_transport: AsyncTransport = "auto"
 
     def __post_init__(self) -> None:
         if (self.access_key is None) != (self.secret_key is None):
@@ -74,6 +94,7 @@ class ClientSettings:
                 f"(got {self.max_connections!r})."
             )
         self.timeouts()  # checked now, not on first request
+        _check_async_transport(self.async_transport)
         _check_region(self.region)
         _check_endpoint_url(self.endpoint_url)
 
@@ -98,6 +119,27 @@ class ClientSettings:
                     f"of them (got {timeout!r})."
                 )
         return float(connect), float(read)
+
+
+def _check_async_transport(transport: object) -> None:
+    choices = get_args(AsyncTransport)
+    if transport not in choices:
+        raise InvalidParameterError(
+            f"'async_transport' must be one of {', '.join(map(repr, choices))} (got {transport!r})."
+        )
+    if transport == "aiohttp" and not have_aiohttp():
+        raise InvalidParameterError(
+            "async_transport='aiohttp' needs aiohttp: pip install "
+            "'langchain-bedrock-claude[aiohttp]' (or leave the default, 'auto', which uses "
+            "threads without it)."
+        )
+
+
+def have_aiohttp() -> bool:
+    """Whether aiohttp can be imported (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("aiohttp") is not None
 
 
 def _check_region(region: object) -> None:
@@ -250,6 +292,11 @@ class RuntimeHandle:
         if client is not None:
             install_redaction()
         self._lock = threading.Lock()
+
+    @property
+    def owned(self) -> bool:
+        """Whether this handle builds its boto3 client (else the caller passed one)."""
+        return self._owned
 
     @property
     def region(self) -> str | None:

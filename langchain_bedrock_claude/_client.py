@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
-from ._boto import ClientSettings, RuntimeHandle
+from ._boto import AsyncTransport, ClientSettings, RuntimeHandle, have_aiohttp
 from ._bridge import Workers, run_blocking
 from ._errors import BedrockClaudeError, InvalidParameterError
 from ._exchange import Exchange, aborted_here
@@ -31,7 +31,7 @@ from ._preparing import preparing
 from ._request import (
     PreparedRequest,
     check_guardrail,
-    completion_from,
+    completion_of,
     count_tokens_kwargs,
     prepare,
 )
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
     from typing_extensions import Required, Self, Unpack
 
+    from ._aio_transport import AiohttpTransport
     from .batch import AsyncBatchJobs, BatchJobs
 
 __all__ = [
@@ -123,14 +124,8 @@ def invoke_once(runtime: RuntimeHandle, request: PreparedRequest) -> Completion:
     with map_aws_errors(request.model_id, region=runtime.region):
         with preparing():
             response = client.invoke_model(**request.boto_kwargs())
-        request_id = response["ResponseMetadata"].get("RequestId")
         raw = response["body"].read()
-        headers = response["ResponseMetadata"].get("HTTPHeaders", {})
-    return completion_from(
-        request.parse_body(raw, headers, request_id),
-        model_id=request.model_id,
-        request_id=request_id,
-    )
+    return completion_of(request, response, raw)
 
 
 def count_once(runtime: RuntimeHandle, request: PreparedRequest) -> int:
@@ -165,6 +160,9 @@ def retry_policy_for(max_retries: int | None, retry_policy: RetryPolicy | None) 
 class _BaseClient:
     """What both clients share: settings, the lazily built boto3 client, the retry policy."""
 
+    _ASYNC: ClassVar[bool] = False
+    """Whether the client makes async calls (and so takes ``async_transport``)."""
+
     def __init__(
         self,
         access_key: str | None = None,
@@ -182,7 +180,13 @@ class _BaseClient:
         retry_policy: RetryPolicy | None = None,
         auto_inference_profile: bool = False,
         verify: bool | str | None = None,
+        async_transport: AsyncTransport = "auto",
     ) -> None:
+        if async_transport != "auto" and not self._ASYNC:
+            raise InvalidParameterError(
+                f"'async_transport' is for AsyncAnthropicBedrock: {type(self).__name__} makes "
+                f"no async calls (got async_transport={async_transport!r})."
+            )
         settings = ClientSettings(
             access_key=access_key,
             secret_key=secret_key,
@@ -193,6 +197,7 @@ class _BaseClient:
             endpoint_url=endpoint_url,
             timeout=timeout,
             verify=verify,
+            async_transport=async_transport,
             **({"max_connections": max_connections} if max_connections is not None else {}),
         )
         self._setup(
@@ -226,10 +231,11 @@ class _BaseClient:
         self.auto_inference_profile = auto_inference_profile
         """Retry once with the inference profile Bedrock asks for (on-demand not supported)."""
         self._executor: Workers | None = None
+        self._native: AiohttpTransport | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        # Worker threads stay behind: the copy starts its own on first use.
-        return {**self.__dict__, "_executor": None}
+        # Worker threads and connections stay behind: the copy makes its own on first use.
+        return {**self.__dict__, "_executor": None, "_native": None}
 
     @property
     def executor(self) -> Workers:
@@ -441,12 +447,21 @@ class AsyncCompletions:
 class AsyncAnthropicBedrock(_BaseClient):
     """The async twin of :class:`AnthropicBedrock`: same arguments, ``await`` and ``async for``.
 
-    Blocking boto3 calls run on the client's own worker threads, never on the event loop:
-    one thread per call in flight (an open stream included), started when every thread is
-    busy, up to ``max_connections``, and ended after 10 s idle. Cancelling a call (or a
-    stream still opening) aborts its request: its thread and connection are free at once.
-    Call ``aclose()`` (or use ``async with``) when done.
+    With ``async_transport="aiohttp"`` (the default ``"auto"`` picks it when aiohttp is
+    installed and the boto3 client is this package's own), requests and streams run on the
+    event loop itself: no thread per call, botocore still signing each request and reading each
+    answer. With ``"threads"``, blocking boto3 calls run on the client's own worker threads,
+    never on the event loop: one thread per call in flight (an open stream included), started
+    when every thread is busy, up to ``max_connections``, and ended after 10 s idle. Either
+    way, cancelling a call (or a stream still opening) aborts its request: its connection is
+    closed at once. Call ``aclose()`` (or use ``async with``) when done.
+
+    Args:
+        async_transport: ``"auto"`` (default), ``"aiohttp"`` or ``"threads"``; the other
+            arguments are :class:`AnthropicBedrock`'s.
     """
+
+    _ASYNC = True
 
     def _setup(
         self, runtime: RuntimeHandle, policy: RetryPolicy, *, auto_inference_profile: bool
@@ -462,22 +477,32 @@ class AsyncAnthropicBedrock(_BaseClient):
 
         return AsyncBatchJobs(self)
 
-    async def _retrying(self, request: PreparedRequest, call: Callable[[PreparedRequest], T]) -> T:
-        """``call(request)`` on a worker thread, retried as the policy says; waits on the loop.
+    @property
+    def transport(self) -> Literal["aiohttp", "threads"]:
+        """The transport async calls use: ``async_transport``, with ``"auto"`` decided."""
+        return "threads" if self._transport() is None else "aiohttp"
 
-        A cancelled caller aborts the request in flight, so its thread and connection are
-        free at once rather than after the read timeout.
-        """
+    def _transport(self) -> AiohttpTransport | None:
+        """The native transport, made on first use; ``None`` for worker threads."""
+        if self._native is not None:
+            return self._native
+        runtime = self._runtime
+        choice = runtime.settings.async_transport
+        if choice == "threads" or (choice == "auto" and (not runtime.owned or not have_aiohttp())):
+            return None
+        from ._aio_transport import AiohttpTransport
+
+        self._native = AiohttpTransport(runtime.settings)
+        return self._native
+
+    async def _retrying(
+        self, request: PreparedRequest, attempt: Callable[[PreparedRequest], Awaitable[T]]
+    ) -> T:
+        """``await attempt(request)``, retried (and rerouted) as the policy says."""
         tries = self._tries()
         while True:
-            exchange = Exchange()
             try:
-                result: T = await run_blocking(
-                    self.executor,
-                    partial(exchange.run, partial(call, request), finish=True),
-                    on_cancel=exchange.abort,
-                )
-                return result
+                return await attempt(request)
             except BedrockClaudeError as error:
                 following = tries.after(request, error)
                 if following is None:
@@ -485,12 +510,55 @@ class AsyncAnthropicBedrock(_BaseClient):
                 request, delay = following
                 await asyncio.sleep(delay)
 
+    def _on_thread(
+        self, call: Callable[[PreparedRequest], T]
+    ) -> Callable[[PreparedRequest], Awaitable[T]]:
+        """``call`` (blocking) as an attempt run on a worker thread.
+
+        A cancelled caller aborts the request in flight, so its thread and connection are
+        free at once rather than after the read timeout.
+        """
+
+        async def attempt(request: PreparedRequest) -> T:
+            exchange = Exchange()
+            return await run_blocking(
+                self.executor,
+                partial(exchange.run, partial(call, request), finish=True),
+                on_cancel=exchange.abort,
+            )
+
+        return attempt
+
     async def _invoke(self, request: PreparedRequest) -> Completion:
-        completion = await self._retrying(request, partial(invoke_once, self._runtime))
+        transport = self._transport()
+        if transport is None:
+            attempt = self._on_thread(partial(invoke_once, self._runtime))
+        else:
+            from ._native import ainvoke_once
+
+            attempt = partial(ainvoke_once, transport, self._runtime)
+        completion = await self._retrying(request, attempt)
         check_guardrail(request, completion)
         return completion
 
     async def _open_stream(self, request: PreparedRequest) -> AsyncStream:
+        transport = self._transport()
+        if transport is not None:
+            from ._native import NativeStreamSession
+
+            native = NativeStreamSession(
+                transport,
+                self._runtime,
+                request,
+                self._policy,
+                auto_inference_profile=self.auto_inference_profile,
+            )
+            try:
+                await native.open()
+            except BaseException:  # cancelled while opening: the connection is closed now
+                native.close()
+                raise
+            return AsyncStream(native, None)
         session = StreamSession(
             self._runtime, request, self._policy, auto_inference_profile=self.auto_inference_profile
         )
@@ -508,11 +576,24 @@ class AsyncAnthropicBedrock(_BaseClient):
         """The async twin of :meth:`AnthropicBedrock.count_tokens`."""
         arguments = {"model": model, "prompt": prompt, "max_tokens_to_sample": max_tokens_to_sample}
         request = _checked({**arguments, **options}, False)
-        return await self._retrying(request, lambda sent: count_once(self._runtime, sent))
+        transport = self._transport()
+        if transport is None:
+            return await self._retrying(
+                request, self._on_thread(partial(count_once, self._runtime))
+            )
+        from ._native import acount_once
+
+        return await self._retrying(request, partial(acount_once, transport, self._runtime))
 
     async def aclose(self) -> None:
-        """Stop the worker threads and close the connections of the boto3 client it built."""
+        """Stop the worker threads and close the connections (this loop's, the boto3 client's).
+
+        The boto3 client's only if this client built it.
+        """
         executor, self._executor = self._executor, None
+        native, self._native = self._native, None
+        if native is not None:
+            await native.aclose()
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
         self._runtime.close()

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from botocore.eventstream import EventStreamBuffer, EventStreamHeaderParser
 
-__all__ = ["chunk_bytes", "chunk_events", "fast_path", "new_buffer"]
+__all__ = ["buffered_chunks", "chunk_bytes", "chunk_events", "fast_path", "new_buffer"]
 
 
 class _RepeatedHeaders(EventStreamHeaderParser):
@@ -95,14 +95,29 @@ def chunk_events(body: Any) -> Iterator[bytes | Mapping[str, Any]]:
     buffer = new_buffer()
     for data in raw.stream():
         buffer.add_data(data)
-        for message in buffer:
-            headers = message.headers
-            if headers.get(":message-type") == "event" and headers.get(":event-type") == "chunk":
-                yield message.payload
-                continue
-            parsed: Any = parse_event(message)  # raises EventStreamError for an exception
-            if parsed and parsed.get("chunk") is not None:
-                yield parsed["chunk"]
+        yield from buffered_chunks(buffer, parse_event)
+
+
+def buffered_chunks(
+    buffer: Any, parse_event: Callable[[Any], Any]
+) -> Iterator[bytes | Mapping[str, Any]]:
+    """Each ``chunk`` event of the messages complete in ``buffer`` (:func:`new_buffer`).
+
+    ``chunk`` events are unwrapped here; any other message goes to ``parse_event``, botocore's
+    reading of it (``EventStream``'s, or :class:`._aws_wire.EventParser`).
+
+    Raises:
+        botocore.exceptions.EventStreamError: Bedrock sent an exception in the stream.
+        botocore.eventstream.ParserError: a frame failed its checks (CRC, lengths).
+    """
+    for message in buffer:
+        headers = message.headers
+        if headers.get(":message-type") == "event" and headers.get(":event-type") == "chunk":
+            yield message.payload
+            continue
+        parsed: Any = parse_event(message)  # raises EventStreamError for an exception
+        if parsed and parsed.get("chunk") is not None:
+            yield parsed["chunk"]
 
 
 def chunk_bytes(chunk: bytes | Mapping[str, Any]) -> bytes:

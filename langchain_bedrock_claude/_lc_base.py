@@ -18,7 +18,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.utils import secret_from_env
 from pydantic import ConfigDict, Field, SecretStr
 
-from ._boto import DEFAULT_MAX_CONNECTIONS, ClientSettings, RuntimeHandle
+from ._boto import DEFAULT_MAX_CONNECTIONS, AsyncTransport, ClientSettings, RuntimeHandle
 from ._client import AnthropicBedrock, AsyncAnthropicBedrock, retry_policy_for
 from ._constructor import constructor_arguments
 from ._errors import InvalidParameterError
@@ -110,6 +110,10 @@ class BedrockClaudeFields(BedrockOptionFields):
     """TLS verification: ``False``, or the path of a CA bundle."""
     auto_inference_profile: bool = False
     """When Bedrock says a model needs an inference profile, retry once with it."""
+    async_transport: AsyncTransport = "auto"
+    """How ``ainvoke``/``astream``/``abatch`` reach Bedrock: ``"aiohttp"`` on the event loop
+    (the ``aiohttp`` extra; no thread per call or stream), ``"threads"`` with boto3 on worker
+    threads, or ``"auto"``: aiohttp when installed and ``client`` is not given."""
 
     def __init__(self, **data: Any) -> None:
         # Unknown names are refused and langchain-aws spellings translated before pydantic,
@@ -181,6 +185,7 @@ class BedrockClaudeFields(BedrockOptionFields):
                 DEFAULT_MAX_CONNECTIONS if self.max_connections is None else self.max_connections
             ),
             verify=self.verify,
+            async_transport=self.async_transport,
         )
 
     @cached_property

@@ -35,6 +35,7 @@ __all__ = [
     "PreparedRequest",
     "check_guardrail",
     "completion_from",
+    "completion_of",
     "count_tokens_kwargs",
     "final_chunk",
     "prepare",
@@ -203,6 +204,17 @@ def completion_from(parsed: ParsedResponse, *, model_id: str, request_id: str | 
         usage=parsed.usage,
         thinking=parsed.thinking,
         metadata=parsed.metadata,
+    )
+
+
+def completion_of(request: PreparedRequest, response: Mapping[str, Any], raw: bytes) -> Completion:
+    """The result of an InvokeModel ``response`` (what boto3 returns) whose body is ``raw``."""
+    metadata = response["ResponseMetadata"]
+    request_id = metadata.get("RequestId")
+    return completion_from(
+        request.parse_body(raw, metadata.get("HTTPHeaders", {}), request_id),
+        model_id=request.model_id,
+        request_id=request_id,
     )
 
 

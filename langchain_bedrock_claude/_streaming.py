@@ -14,11 +14,11 @@ import contextlib
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from functools import partial
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._boto import RuntimeHandle
 from ._bridge import Channel
@@ -35,11 +35,103 @@ from ._request import PreparedRequest, check_guardrail, completion_from, final_c
 from ._retry import RetryPolicy, Tries
 from ._translate import map_aws_errors
 
-__all__ = ["AsyncStream", "Stream", "StreamSession"]
+if TYPE_CHECKING:
+    from ._native import NativeChunks
+
+__all__ = ["AsyncStream", "Reading", "Stream", "StreamSession", "coalesced"]
 
 
 class _StreamClosed(BedrockClaudeError):
-    """Internal: the caller closed the stream while it was opening or retrying."""
+    """Internal: the caller closed the stream while it was opening or retrying.
+
+    It never reaches the caller, who stopped reading.
+    """
+
+
+class Reading:
+    """One attempt at reading a stream: its pieces from the ``chunk`` events, then its end.
+
+    What every stream session shares, whichever way its bytes arrive: decoding each event
+    (a malformed one is a connection error, retried like one), the check that the stream
+    reached its final event, the error of a stream broken after its first piece, and the
+    finished result with its guardrail check.
+    """
+
+    __slots__ = ("_chunk_bytes", "_parser", "_request", "request_id", "yielded")
+
+    def __init__(self, request: PreparedRequest, request_id: str | None) -> None:
+        # Here rather than at the top: botocore is loaded once the first client is built.
+        from ._events import chunk_bytes
+
+        self._chunk_bytes = chunk_bytes
+        self._request = request
+        self._parser = request.new_parser()
+        self.request_id = request_id
+        self.yielded = False
+        """Whether a piece was yielded: after that, a failure cannot be retried."""
+
+    @property
+    def model_id(self) -> str:
+        """The model id or ARN of the request."""
+        return self._request.model_id
+
+    def feed(self, chunk: bytes | Mapping[str, Any]) -> CompletionChunk | None:
+        """The piece a ``chunk`` event (from :func:`._events.chunk_events`) makes, if any.
+
+        Raises:
+            APIConnectionError: the event is malformed.
+        """
+        try:
+            piece = self._parser.feed(json.loads(self._chunk_bytes(chunk)))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise APIConnectionError(
+                f"Bedrock sent a malformed stream event ({exc!r}); retry.",
+                model_id=self.model_id,
+                request_id=self.request_id,
+            ) from exc
+        if piece is None:
+            return None
+        self.yielded = True
+        if isinstance(piece, CompletionChunk):  # the chat parser's
+            return piece
+        return CompletionChunk(piece[0], piece[1])
+
+    def check_complete(self) -> None:
+        """After the last event: raise if the stream ended before its final event."""
+        if not self._parser.done:
+            raise APIConnectionError(
+                "The stream ended before its final event (the connection was cut short); the "
+                "answer is incomplete.",
+                model_id=self.model_id,
+                request_id=self.request_id,
+            )
+
+    def interrupted(self, error: BedrockClaudeError) -> StreamInterruptedError:
+        """The error of a stream that broke with ``error`` after its first piece."""
+        so_far: ParsedResponse = self._parser.result()
+        text = so_far.text
+        return StreamInterruptedError(
+            f"The stream broke after {len(text)} characters of text: {error.message} The text "
+            "received so far is in partial_text; send the request again for a complete answer.",
+            partial_text=text,
+            usage=so_far.usage,
+            model_id=self.model_id,
+            request_id=self.request_id,
+            status_code=error.status_code,
+            error_code=error.error_code,
+        )
+
+    def finish(self) -> tuple[Completion, CompletionChunk]:
+        """The finished result and the stream's last piece, which carries it.
+
+        Raises:
+            GuardrailInterventionError: asked to, and a guardrail intervened.
+        """
+        completion = completion_from(
+            self._parser.result(), model_id=self.model_id, request_id=self.request_id
+        )
+        check_guardrail(self._request, completion)
+        return completion, final_chunk(completion)
 
 
 class StreamSession:
@@ -113,44 +205,25 @@ class StreamSession:
     def chunks(self) -> Iterator[CompletionChunk]:
         """Yield pieces as their events arrive, then a final piece with the metadata."""
         # Here rather than at the top: botocore is loaded once the first client is built.
-        from ._events import chunk_bytes, chunk_events
+        from ._events import chunk_events
 
         try:
             while True:
-                parser = self._request.new_parser()
-                yielded = False
+                reading = Reading(self._request, self.request_id)
                 try:
                     with map_aws_errors(self.model_id, request_id=self.request_id):
                         for chunk in chunk_events(self._body):
-                            try:
-                                piece = parser.feed(json.loads(chunk_bytes(chunk)))
-                            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                                raise APIConnectionError(
-                                    f"Bedrock sent a malformed stream event ({exc!r}); retry.",
-                                    model_id=self.model_id,
-                                    request_id=self.request_id,
-                                ) from exc
+                            piece = reading.feed(chunk)
                             if piece is not None:
-                                yielded = True
-                                yield (
-                                    piece
-                                    if isinstance(piece, CompletionChunk)  # the chat parser's
-                                    else CompletionChunk(piece[0], piece[1])
-                                )
-                    if not parser.done:
-                        raise APIConnectionError(
-                            "The stream ended before its final event (the connection was cut "
-                            "short); the answer is incomplete.",
-                            model_id=self.model_id,
-                            request_id=self.request_id,
-                        )
+                                yield piece
+                    reading.check_complete()
                 except BedrockClaudeError as error:
                     if self._closed.is_set():
                         raise _StreamClosed(
                             "the stream was closed", model_id=self.model_id
                         ) from error
-                    if yielded:
-                        raise self._interrupted(error, parser.result()) from error
+                    if reading.yielded:
+                        raise reading.interrupted(error) from error
                     self._release()
                     self._retry_or_raise(error)
                     self.open()
@@ -158,29 +231,16 @@ class StreamSession:
                 # Read to its end, the connection is back in the pool: closing the stream
                 # must not shut it down (the next request reuses it, as raw boto3's does).
                 self._read_to_end()
-                self.completion = completion_from(
-                    parser.result(), model_id=self.model_id, request_id=self.request_id
-                )
-                check_guardrail(self._request, self.completion)
-                yield final_chunk(self.completion)
+                self.completion, last = reading.finish()
+                yield last
                 return
         finally:
             self.close()
 
-    def _interrupted(
-        self, error: BedrockClaudeError, so_far: ParsedResponse
-    ) -> StreamInterruptedError:
-        text = so_far.text
-        return StreamInterruptedError(
-            f"The stream broke after {len(text)} characters of text: {error.message} The text "
-            "received so far is in partial_text; send the request again for a complete answer.",
-            partial_text=text,
-            usage=so_far.usage,
-            model_id=self.model_id,
-            request_id=self.request_id,
-            status_code=error.status_code,
-            error_code=error.error_code,
-        )
+    def async_chunks(self, executor: Executor | None) -> _AsyncChunks:
+        """The async iterator of an :class:`AsyncStream` over this session: read on a thread."""
+        assert executor is not None  # a blocking session is always read on a worker
+        return _AsyncChunks(self, executor)
 
     def _read_to_end(self) -> None:
         with self._lock:
@@ -237,10 +297,34 @@ def coalesced(items: list[object]) -> list[object]:
     return joined
 
 
+class AsyncSession(Protocol):
+    """What an :class:`AsyncStream` reads.
+
+    A threaded :class:`StreamSession`, or the native transport's
+    :class:`._native.NativeStreamSession`.
+    """
+
+    completion: Completion | None
+    request_id: str | None
+
+    @property
+    def model_id(self) -> str:
+        """The model id or ARN of the request."""
+        ...  # pragma: no cover
+
+    def close(self) -> None:
+        """Release the connection now."""
+        ...  # pragma: no cover
+
+    def async_chunks(self, executor: Executor | None) -> _AsyncChunks | NativeChunks:
+        """The stream's async iterator."""
+        ...  # pragma: no cover
+
+
 class _StreamState:
     """The stream's metadata, readable once it is over."""
 
-    _session: StreamSession
+    _session: AsyncSession
 
     @property
     def completion(self) -> Completion | None:
@@ -276,6 +360,8 @@ class Stream(_StreamState):
     in one piece (:data:`COALESCE_BACKLOG`). Breaking out of the loop, ``close()``, or leaving
     a ``with`` block releases the connection and ends the worker promptly.
     """
+
+    _session: StreamSession
 
     def __init__(self, session: StreamSession, executor: Executor) -> None:
         self._session = session
@@ -425,22 +511,23 @@ class _AsyncChunks(_Pumped):
 
 
 class AsyncStream(_StreamState):
-    """An async iterator of :class:`CompletionChunk`, read by a worker thread off the loop.
+    """An async iterator of :class:`CompletionChunk`.
 
+    Read on the event loop (the aiohttp transport), or by a worker thread off it.
     Cancelling the task, breaking out of the loop, ``aclose()``, or leaving an ``async with``
-    block releases the connection and ends the worker promptly.
+    block releases the connection (and ends a worker) promptly.
     """
 
-    def __init__(self, session: StreamSession, executor: Executor) -> None:
+    def __init__(self, session: AsyncSession, executor: Executor | None) -> None:
         self._session = session
         self._executor = executor
         self._started = False
 
-    def __aiter__(self) -> _AsyncChunks:
+    def __aiter__(self) -> _AsyncChunks | NativeChunks:
         if self._started:
             raise RuntimeError("an AsyncStream can be iterated only once")
         self._started = True
-        return _AsyncChunks(self._session, self._executor)
+        return self._session.async_chunks(self._executor)
 
     async def aclose(self) -> None:
         """Release the HTTP connection (the stream yields nothing more)."""

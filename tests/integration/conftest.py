@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,8 +37,90 @@ PLAIN_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 """Takes temperature or top_p and thinks only when asked (the previous default model)."""
 
 
+ASYNC_TRANSPORTS = ("aiohttp", "threads")
+"""The async transports every test that awaits runs on (``auto`` picks the first here)."""
+
+
+_ASYNC_SIGNS = (
+    "async def",
+    "await ",
+    "asyncio.run",
+    "run_until_complete",
+    "ainvoke",
+    "astream",
+    "abatch",
+    "agenerate",
+    "Async",
+)
+
+
+def _awaits(function: Any) -> bool:
+    """Whether a test drives async code: a coroutine, or one that defines one."""
+    if inspect.iscoroutinefunction(function):
+        return True
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    return any(sign in source for sign in _ASYNC_SIGNS)
+
+
+def _async_value(value: object) -> bool:
+    return isinstance(value, str) and any(sign in value for sign in _ASYNC_SIGNS)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Each test that awaits runs on both async transports: the default ("auto", aiohttp here)
+    # and worker threads, as "auto" is without aiohttp installed. A test parametrized over
+    # call paths ("abatch", ...) runs its async paths on both (pytest_collection_modifyitems).
+    if "async_transport" in metafunc.fixturenames:  # asked for by name: always both
+        metafunc.parametrize("async_transport", ASYNC_TRANSPORTS, indirect=True)
+        return
+    if "twin" in metafunc.fixturenames or getattr(metafunc.module, "EXPLICIT_TRANSPORTS", False):
+        return  # its own parameters name the transport, or its tests ask by name
+    paths = any(
+        _async_value(value)
+        for mark in metafunc.definition.iter_markers("parametrize")
+        for value in (mark.args[1] if len(mark.args) > 1 else ())
+    )
+    if paths or _awaits(metafunc.function):
+        metafunc.fixturenames.append("async_transport")
+        metafunc.parametrize("async_transport", ASYNC_TRANSPORTS, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The threads run of a sync path ("batch" beside "abatch") would repeat its first run.
+    repeats = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("async_transport") != "threads":
+            continue
+        if _awaits(getattr(item, "function", None)):
+            continue
+        if not any(_async_value(value) for value in callspec.params.values() if value != "threads"):
+            repeats.append(item)
+    if repeats:
+        config.hook.pytest_deselected(items=repeats)
+        kept = set(map(id, repeats))
+        items[:] = [item for item in items if id(item) not in kept]
+
+
+@pytest.fixture
+def async_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The transport ``async_transport="auto"`` picks in this test (see pytest_generate_tests)."""
+    transport: str = request.param
+    if transport == "threads":
+        import langchain_bedrock_claude._client as client_module
+
+        monkeypatch.setattr(client_module, "have_aiohttp", lambda: False)
+    return transport
+
+
 class Twin:
-    """Drives the sync or the async client with the same calls."""
+    """Drives the sync or the async client with the same calls.
+
+    ``kind``: ``"sync"``, ``"async"`` (the default transport), or ``"async-threads"``.
+    """
 
     def __init__(self, kind: str, endpoint_url: str, **options: Any) -> None:
         self.kind = kind
@@ -51,6 +134,8 @@ class Twin:
         if kind == "sync":
             self.client: Any = AnthropicBedrock(**options)
         else:
+            if kind == "async-threads":
+                options.setdefault("async_transport", "threads")
             self.loop = asyncio.new_event_loop()
             self.client = AsyncAnthropicBedrock(**options)
 
@@ -117,7 +202,7 @@ def server(bedrock_emulator_session: BedrockEmulator) -> BedrockEmulator:
     return bedrock_emulator_session
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "async-threads"])
 def twin(request: pytest.FixtureRequest, emu: BedrockEmulator) -> Iterator[Twin]:
     client = Twin(request.param, emu.endpoint_url)
     yield client

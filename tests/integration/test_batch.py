@@ -44,6 +44,10 @@ from ._batches import (
 )
 from .conftest import CREDENTIALS, SONNET_45
 
+EXPLICIT_TRANSPORTS = True
+"""Batching is the same on both transports: only the tests that name ``async_transport``
+(aborting, cancelling, per-prompt runs) run on both."""
+
 Run = Callable[..., list[Any]]
 
 
@@ -187,7 +191,7 @@ def test_answers_keep_the_input_order_when_later_prompts_finish_first(
 
 @pytest.mark.parametrize("path", ["batch", "chain.batch", "abatch", "chain.abatch", *AS_COMPLETED])
 def test_each_prompt_of_a_concurrent_batch_has_its_own_run_tokens_and_usage(
-    emu: BedrockEmulator, llm_factory: Any, path: str
+    emu: BedrockEmulator, llm_factory: Any, path: str, async_transport: str
 ) -> None:
     arrivals = Arrivals(latency=0.3)
     emu.set_responder(arrivals)
@@ -263,7 +267,7 @@ def test_return_exceptions_a_throttled_prompt_fails_alone(
 @pytest.mark.parametrize("streaming", [False, True], ids=["invoke", "streaming"])
 @pytest.mark.parametrize("path", list(PATHS))
 def test_the_first_error_is_raised_and_the_requests_in_flight_are_aborted(
-    emu: BedrockEmulator, llm_factory: Any, path: str, streaming: bool
+    emu: BedrockEmulator, llm_factory: Any, path: str, streaming: bool, async_transport: str
 ) -> None:
     llm = stoppable(llm_factory, max_retries=2, streaming=streaming)
     first_error_stops_the_rest(llm, emu, PATHS[path], ASYNC_PATHS.get(path))
@@ -278,7 +282,7 @@ def test_an_interrupted_sync_batch_aborts_its_requests_and_ends_its_threads(
 
 @pytest.mark.parametrize("path", list(ASYNC_PATHS))
 def test_a_cancelled_async_batch_aborts_its_requests_and_frees_its_workers(
-    emu: BedrockEmulator, llm_factory: Any, path: str
+    emu: BedrockEmulator, llm_factory: Any, path: str, async_transport: str
 ) -> None:
     cancel_stops_the_rest(stoppable(llm_factory), emu, PATHS[path], ASYNC_PATHS[path])
 

@@ -11,6 +11,9 @@ from benchmarks import batch, concurrency, imports, memory, overhead, streaming
 from benchmarks._harness import Report, Settings, machine_info
 from benchmarks._server import EmulatorProcess, directive, reply_pieces
 
+EXPLICIT_TRANSPORTS = True
+"""The benchmarks compare the transports themselves: run once, on the default."""
+
 TINY = Settings.create(quick=True).override(
     invoke_iterations=2,
     stream_iterations=1,

@@ -52,6 +52,10 @@ from ._batches import (
 from ._sockets import connections_to, wait_until
 from .conftest import sigv4_boto3
 
+EXPLICIT_TRANSPORTS = True
+"""Batching is the same on both transports: only the tests that name ``async_transport``
+(aborting, cancelling, per-prompt runs) run on both."""
+
 
 def _chain(chat: ChatBedrockClaude) -> Any:
     return ChatPromptTemplate.from_messages([("human", "{question}")]) | chat
@@ -265,7 +269,7 @@ STREAMING = {
 @pytest.mark.parametrize("fields", list(STREAMING))
 @pytest.mark.parametrize("path", list(PATHS))
 def test_each_input_is_its_own_run_with_its_own_callbacks_tokens_and_usage(
-    emu: BedrockEmulator, chat_factory: Any, path: str, fields: str
+    emu: BedrockEmulator, chat_factory: Any, path: str, fields: str, async_transport: str
 ) -> None:
     arrivals = Arrivals(latency=0.3)
     emu.set_responder(arrivals)
@@ -406,7 +410,7 @@ def test_return_exceptions_a_throttled_input_fails_alone(
 @pytest.mark.parametrize("streaming", [False, True], ids=["invoke", "streaming"])
 @pytest.mark.parametrize("path", list(PATHS))
 def test_the_first_error_is_raised_and_the_requests_in_flight_are_aborted(
-    emu: BedrockEmulator, chat_factory: Any, path: str, streaming: bool
+    emu: BedrockEmulator, chat_factory: Any, path: str, streaming: bool, async_transport: str
 ) -> None:
     chat = stoppable(chat_factory, max_retries=2, streaming=streaming)
     first_error_stops_the_rest(chat, emu, PATHS[path], ASYNC_PATHS.get(path))
@@ -421,7 +425,7 @@ def test_an_interrupted_sync_batch_aborts_its_requests_and_ends_its_threads(
 
 @pytest.mark.parametrize("path", list(ASYNC_PATHS))
 def test_a_cancelled_async_batch_aborts_its_requests_and_frees_its_workers(
-    emu: BedrockEmulator, chat_factory: Any, path: str
+    emu: BedrockEmulator, chat_factory: Any, path: str, async_transport: str
 ) -> None:
     cancel_stops_the_rest(stoppable(chat_factory), emu, PATHS[path], ASYNC_PATHS[path])
 
@@ -429,7 +433,12 @@ def test_a_cancelled_async_batch_aborts_its_requests_and_frees_its_workers(
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("kind", ["BedrockClaude", "ChatBedrockClaude"])
 def test_leaving_as_completed_early_aborts_the_requests_still_in_flight(
-    emu: BedrockEmulator, llm_factory: Any, chat_factory: Any, kind: str, mode: str
+    emu: BedrockEmulator,
+    llm_factory: Any,
+    chat_factory: Any,
+    kind: str,
+    mode: str,
+    async_transport: str,
 ) -> None:
     model = stoppable(llm_factory if kind == "BedrockClaude" else chat_factory)
     connections_before = connections_to(emu.port)

@@ -1,0 +1,247 @@
+"""Calls and streams on the native async transport (:mod:`._aio_transport`), on the event loop.
+
+The async twins of :func:`._client.invoke_once`, :func:`._client.count_once` and
+:class:`._streaming.StreamSession`: the same request (``boto_kwargs``), the same reading of the
+answer (:class:`._streaming.Reading`, ``parse_body``), retries by the same :class:`Tries`, and
+errors through the same :func:`map_aws_errors`. Only the waiting differs: awaited on the loop,
+where the threaded transport blocks a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._boto import RuntimeHandle
+from ._errors import BedrockClaudeError
+from ._models import Completion, CompletionChunk
+from ._request import PreparedRequest, completion_of, count_tokens_kwargs
+from ._retry import RetryPolicy, Tries
+from ._streaming import Reading, _StreamClosed, coalesced
+from ._translate import map_aws_errors
+
+if TYPE_CHECKING:
+    from ._aio_transport import AiohttpTransport, OpenStream
+
+__all__ = ["NativeStreamSession", "acount_once", "ainvoke_once"]
+
+_STREAM = "InvokeModelWithResponseStream"
+
+
+async def ainvoke_once(
+    transport: AiohttpTransport, runtime: RuntimeHandle, request: PreparedRequest
+) -> Completion:
+    """One InvokeModel request, read to the end."""
+    client = runtime.get(request.model_id)
+    with map_aws_errors(request.model_id, region=runtime.region):
+        response = await transport.call(client, "InvokeModel", request.boto_kwargs())
+        raw = response["body"].read()
+    return completion_of(request, response, raw)
+
+
+async def acount_once(
+    transport: AiohttpTransport, runtime: RuntimeHandle, request: PreparedRequest
+) -> int:
+    """One CountTokens request."""
+    kwargs = count_tokens_kwargs(request)
+    client = runtime.get(request.model_id)
+    with map_aws_errors(kwargs["modelId"], region=runtime.region):
+        response = await transport.call(client, "CountTokens", kwargs)
+    return int(response["inputTokens"])
+
+
+class NativeStreamSession:
+    """A stream on the event loop, the twin of :class:`._streaming.StreamSession`.
+
+    Opened with retries, read, and retried if it breaks before its first piece, as the
+    threaded session does on a worker thread.
+    """
+
+    def __init__(
+        self,
+        transport: AiohttpTransport,
+        runtime: RuntimeHandle,
+        request: PreparedRequest,
+        policy: RetryPolicy,
+        *,
+        auto_inference_profile: bool = False,
+    ) -> None:
+        self._transport = transport
+        self._runtime = runtime
+        self._request = request
+        self._tries = Tries(policy, auto_inference_profile=auto_inference_profile)
+        self._closed = False
+        self._wakeup = asyncio.Event()
+        self._body: OpenStream | None = None
+        self._client: Any = None
+        self.request_id: str | None = None
+        self.completion: Completion | None = None
+        """The finished result, once the stream's final event arrived."""
+
+    @property
+    def model_id(self) -> str:
+        """The model id or ARN of the request."""
+        return self._request.model_id
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise _StreamClosed("the stream was closed", model_id=self.model_id)
+
+    async def _retry_or_raise(self, error: BedrockClaudeError) -> None:
+        """Reroute or wait out the backoff, as the policy says; else raise ``error``."""
+        following = self._tries.after(self._request, error)
+        if following is None or self._closed:
+            raise error
+        self._request, delay = following
+        if delay > 0:
+            # close() cuts the wait short.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), delay)
+        self._check_open()
+
+    async def open(self) -> None:
+        """Send the request and wait for the response head, retrying transient failures."""
+        while True:
+            self._check_open()
+            try:
+                client = self._client = self._runtime.get(self.model_id)
+                with map_aws_errors(self.model_id, region=self._runtime.region):
+                    opened = await self._transport.open_stream(
+                        client, _STREAM, self._request.boto_kwargs()
+                    )
+            except BedrockClaudeError as error:
+                await self._retry_or_raise(error)
+                continue
+            self._body = opened
+            self.request_id = opened.parsed["ResponseMetadata"].get("RequestId")
+            if self._closed:  # closed by another task while the head arrived
+                self._release()
+                self._check_open()
+            return
+
+    async def chunks(self) -> AsyncIterator[CompletionChunk]:
+        """Yield pieces as their events arrive, then a final piece with the metadata.
+
+        Pieces that arrived together, :data:`._streaming.COALESCE_BACKLOG` or more, are joined
+        as :func:`._streaming.coalesced` joins those a slow consumer of a threaded stream
+        finds waiting.
+        """
+        from ._aws_wire import EventParser
+        from ._events import buffered_chunks, new_buffer
+
+        parse_event = EventParser(self._client, _STREAM)
+        try:
+            while True:
+                reading = Reading(self._request, self.request_id)
+                opened = self._body
+                try:
+                    if opened is None:  # closed meanwhile
+                        self._check_open()
+                        raise AssertionError("a stream is read once it is open")
+                    with map_aws_errors(self.model_id, request_id=self.request_id):
+                        buffer = new_buffer()
+                        async for data in opened.pieces():
+                            buffer.add_data(data)
+                            arrived: list[object] = []
+                            failure: BaseException | None = None
+                            try:
+                                for chunk in buffered_chunks(buffer, parse_event):
+                                    piece = reading.feed(chunk)
+                                    if piece is not None:
+                                        arrived.append(piece)
+                            except BaseException as error:  # after the pieces before it
+                                failure = error
+                            for joined in coalesced(arrived):
+                                yield joined  # type: ignore[misc]
+                            if failure is not None:
+                                raise failure
+                    reading.check_complete()
+                except BedrockClaudeError as error:
+                    if self._closed:
+                        raise _StreamClosed(
+                            "the stream was closed", model_id=self.model_id
+                        ) from error
+                    if reading.yielded:
+                        raise reading.interrupted(error) from error
+                    self._release()
+                    await self._retry_or_raise(error)
+                    await self.open()
+                    continue
+                opened.release()  # read to its end: the connection goes back to the pool
+                self._body = None
+                self.completion, last = reading.finish()
+                yield last
+                return
+        finally:
+            self.close()
+
+    def async_chunks(self, executor: Executor | None) -> NativeChunks:
+        """The async iterator of an :class:`AsyncStream` over this session (no thread)."""
+        return NativeChunks(self)
+
+    def _release(self) -> None:
+        opened, self._body = self._body, None
+        if opened is not None:
+            opened.close()
+
+    def close(self) -> None:
+        """Close the connection now; a wait for a retry ends at once. From the loop's thread."""
+        self._closed = True
+        self._wakeup.set()
+        self._release()
+
+    def __del__(self) -> None:
+        # A stream opened and never read: close its connection rather than leave it open.
+        if self._body is not None:
+            self._release()
+
+
+class NativeChunks:
+    """The async iterator of an :class:`AsyncStream` on the native transport.
+
+    A plain object around the session's generator, as the threaded iterators are: a loop that
+    ends early drops it at once, and ``__del__`` closes the connection then, where a generator
+    would wait for the loop to finalize it.
+    """
+
+    def __init__(self, session: NativeStreamSession) -> None:
+        self._session = session
+        self._pieces = session.chunks()
+        self._finished = False
+
+    def __aiter__(self) -> NativeChunks:
+        return self
+
+    async def __anext__(self) -> CompletionChunk:
+        if self._finished:
+            raise StopAsyncIteration
+        try:
+            return await self._pieces.__anext__()
+        except BaseException:  # the end, an error or a cancellation: the connection is closed
+            self._finished = True
+            self._session.close()
+            raise
+
+    async def aclose(self) -> None:
+        """Close the connection (the iterator yields nothing more)."""
+        self._finished = True
+        self._session.close()
+        await self._pieces.aclose()  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> NativeChunks:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        self._session.close()
