@@ -13,15 +13,14 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._boto import RuntimeHandle
 from ._errors import BedrockClaudeError
 from ._models import Completion, CompletionChunk
 from ._request import PreparedRequest, completion_of, count_tokens_kwargs
-from ._retry import RetryPolicy, Tries
-from ._streaming import Reading, _StreamClosed, coalesced
+from ._retry import RetryPolicy
+from ._streaming import Reading, SessionState, _StreamClosed, coalesced
 from ._translate import map_aws_errors
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ async def acount_once(
     return int(response["inputTokens"])
 
 
-class NativeStreamSession:
+class NativeStreamSession(SessionState):
     """A stream on the event loop, the twin of :class:`._streaming.StreamSession`.
 
     Opened with retries, read, and retried if it breaks before its first piece, as the
@@ -70,22 +69,12 @@ class NativeStreamSession:
         *,
         auto_inference_profile: bool = False,
     ) -> None:
+        super().__init__(runtime, request, policy, auto_inference_profile=auto_inference_profile)
         self._transport = transport
-        self._runtime = runtime
-        self._request = request
-        self._tries = Tries(policy, auto_inference_profile=auto_inference_profile)
         self._closed = False
         self._wakeup = asyncio.Event()
         self._body: OpenStream | None = None
         self._client: Any = None
-        self.request_id: str | None = None
-        self.completion: Completion | None = None
-        """The finished result, once the stream's final event arrived."""
-
-    @property
-    def model_id(self) -> str:
-        """The model id or ARN of the request."""
-        return self._request.model_id
 
     def _check_open(self) -> None:
         if self._closed:
@@ -231,17 +220,6 @@ class NativeChunks:
         self._finished = True
         self._session.close()
         await self._pieces.aclose()  # type: ignore[attr-defined]
-
-    async def __aenter__(self) -> NativeChunks:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __del__(self) -> None:
         self._session.close()

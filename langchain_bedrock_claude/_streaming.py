@@ -38,7 +38,7 @@ from ._translate import map_aws_errors
 if TYPE_CHECKING:
     from ._native import NativeChunks
 
-__all__ = ["AsyncStream", "Reading", "Stream", "StreamSession", "coalesced"]
+__all__ = ["AsyncStream", "Reading", "SessionState", "Stream", "StreamSession", "coalesced"]
 
 
 class _StreamClosed(BedrockClaudeError):
@@ -134,8 +134,8 @@ class Reading:
         return completion, final_chunk(completion)
 
 
-class StreamSession:
-    """The blocking core shared by :class:`Stream` and :class:`AsyncStream`."""
+class SessionState:
+    """What every stream session holds: the request, its tries, and the result once known."""
 
     def __init__(
         self,
@@ -148,10 +148,6 @@ class StreamSession:
         self._runtime = runtime
         self._request = request
         self._tries = Tries(policy, auto_inference_profile=auto_inference_profile)
-        self._closed = threading.Event()
-        self._lock = threading.Lock()
-        self._body: Any = None
-        self._exchange: Exchange | None = None
         self.request_id: str | None = None
         self.completion: Completion | None = None
         """The finished result, once the stream's final event arrived."""
@@ -160,6 +156,24 @@ class StreamSession:
     def model_id(self) -> str:
         """The model id or ARN of the request."""
         return self._request.model_id
+
+
+class StreamSession(SessionState):
+    """The blocking core shared by :class:`Stream` and :class:`AsyncStream`."""
+
+    def __init__(
+        self,
+        runtime: RuntimeHandle,
+        request: PreparedRequest,
+        policy: RetryPolicy,
+        *,
+        auto_inference_profile: bool = False,
+    ) -> None:
+        super().__init__(runtime, request, policy, auto_inference_profile=auto_inference_profile)
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._body: Any = None
+        self._exchange: Exchange | None = None
 
     def _wait(self, delay: float) -> None:
         # Waiting on the close event lets close() (from any thread) cut a backoff short.

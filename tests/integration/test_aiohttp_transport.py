@@ -49,6 +49,18 @@ def _client(emu: BedrockEmulator, transport: str, **options: Any) -> AsyncAnthro
     )
 
 
+def _complete(client: AsyncAnthropicBedrock) -> str:
+    """One completion of "hi" on an event loop of its own; the client is closed after it."""
+
+    async def call() -> str:
+        try:
+            return (await client.Completion.create(model=SONNET_45, prompt="hi")).completion
+        finally:
+            await client.aclose()
+
+    return asyncio.run(call())
+
+
 def _wire(request: Any) -> tuple[Any, ...]:
     headers = {
         name.lower(): value
@@ -100,14 +112,8 @@ def test_a_bedrock_api_key_is_sent_as_the_bearer_token_over_tls(
         async_transport="aiohttp",
     )
 
-    async def call() -> str:
-        try:
-            return (await client.Completion.create(model=SONNET_45, prompt="hi")).completion
-        finally:
-            await client.aclose()
-
     emu.reply("over tls")
-    assert asyncio.run(call()) == "over tls"
+    assert _complete(client) == "over tls"
     assert emu.requests[-1].bearer_token == "bedrock-api-key-ABSKnative"
 
 
@@ -116,15 +122,8 @@ def test_an_untrusted_certificate_is_a_connection_error_naming_the_ssl_failure(
 ) -> None:
     # Without verify=<the emulator's CA>, botocore's own CA bundle is used, as boto3 does.
     client = _client(bedrock_emulator_tls, "aiohttp", max_retries=0)
-
-    async def call() -> None:
-        try:
-            await client.Completion.create(model=SONNET_45, prompt="hi")
-        finally:
-            await client.aclose()
-
     with pytest.raises(pkg.APIConnectionError) as caught:
-        asyncio.run(call())
+        _complete(client)
     assert "SSLError" in str(caught.value)
     assert bedrock_emulator_tls.requests == []
 
@@ -234,11 +233,8 @@ def test_a_stubbed_client_is_refused_on_aiohttp_rather_than_answered_by_the_stub
     stubber.add_response("invoke_model", {"body": b"{}", "contentType": "application/json"})
     client = AsyncAnthropicBedrock(client=runtime, async_transport="aiohttp")
 
-    async def call() -> None:
-        await client.Completion.create(model=SONNET_45, prompt="hi")
-
     with stubber, pytest.raises(pkg.InvalidParameterError, match="async_transport='threads'"):
-        asyncio.run(call())
+        _complete(client)
     assert emu.requests == []
 
 
@@ -246,11 +242,8 @@ def test_a_passed_clients_proxy_settings_it_cannot_apply_are_refused(emu: Bedroc
     runtime = sigv4_boto3(emu, proxies_config={"proxy_ca_bundle": "/nonexistent/ca.pem"})
     client = AsyncAnthropicBedrock(client=runtime, async_transport="aiohttp")
 
-    async def call() -> None:
-        await client.Completion.create(model=SONNET_45, prompt="hi")
-
     with pytest.raises(pkg.InvalidParameterError, match="proxies_config"):
-        asyncio.run(call())
+        _complete(client)
     assert emu.requests == []
 
 
@@ -262,11 +255,8 @@ def test_a_passed_clients_proxy_is_used(emu: BedrockEmulator) -> None:
         client=runtime, async_transport="aiohttp", retry_policy=FAST_RETRIES, max_retries=0
     )
 
-    async def call() -> None:
-        await client.Completion.create(model=SONNET_45, prompt="hi")
-
     with pytest.raises(pkg.APIConnectionError) as caught:
-        asyncio.run(call())
+        _complete(client)
     assert "ProxyConnectionError" in str(caught.value)
     assert emu.requests == []  # went to the (absent) proxy, never straight to the emulator
 
@@ -276,14 +266,7 @@ def test_read_timeout_is_the_same_typed_error_as_on_threads(emu: BedrockEmulator
     for transport in ("threads", "aiohttp"):
         client = _client(emu, transport, timeout=(5, 0.3), max_retries=0)
         emu.hang(timeout=3)
-
-        async def call(client: AsyncAnthropicBedrock = client) -> None:
-            try:
-                await client.Completion.create(model=SONNET_45, prompt="hi")
-            finally:
-                await client.aclose()
-
         with pytest.raises(pkg.RequestTimeoutError) as caught:
-            asyncio.run(call())
+            _complete(client)
         messages.append(str(caught.value).split("(")[0])
     assert messages[0] == messages[1]
