@@ -1,15 +1,17 @@
 """The native async transport: aiohttp moves the bytes on the event loop, botocore the rest.
 
-botocore signs each request and reads each answer (:mod:`._aws_wire`); no thread is used per
-call or stream.
+botocore signs each request and reads each answer (:mod:`._aws_wire`). No thread is used per
+call or stream: only work that may block runs on the loop's default executor, as it comes
+(building the boto3 client and TLS context the first time, signing when the credentials are
+due a refresh, and aiohttp's own name resolution of a host name).
 
 One ``aiohttp.ClientSession`` per event loop, its pool as large as ``max_connections``: a
 client used across several ``asyncio.run()`` calls gets a pool per loop, each closed as its
 loop ends (or at :meth:`AiohttpTransport.aclose`). TLS verification is boto3's: ``verify``,
 else ``AWS_CA_BUNDLE`` or the profile's ``ca_bundle``, else botocore's bundled CA
-certificates; proxies are the environment's (``HTTPS_PROXY``, ``NO_PROXY``), as boto3's are,
-or those of a passed client's ``Config(proxies=...)``. Timeouts are the client's: connect, and
-read (the longest wait for the next bytes).
+certificates; proxies are boto3's too (a client's ``Config(proxies=...)``, else the
+environment's ``HTTPS_PROXY`` / ``NO_PROXY``, with botocore's reading of them). Timeouts are
+the client's: connect, and read (the longest wait for the next bytes).
 
 aiohttp's failures are raised as the botocore exceptions boto3 raises for the same failure
 (``EndpointConnectionError``, ``ReadTimeoutError``, ...), so :mod:`._translate` maps both
@@ -32,10 +34,10 @@ import aiohttp
 import yarl
 
 from ._aws_wire import parsed_response, signed_request
-from ._boto import ClientSettings
+from ._boto import ClientSettings, RuntimeHandle
 from ._errors import InvalidParameterError
 
-__all__ = ["AiohttpTransport", "OpenStream"]
+__all__ = ["AiohttpTransport", "OpenStream", "client_of"]
 
 _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "Content-Type", "User-Agent")
 """Headers aiohttp would add by itself: the request carries botocore's, or none as boto3's."""
@@ -43,8 +45,6 @@ _UNSIGNED_HEADERS = {"Accept-Encoding": "identity"}
 """What boto3's HTTP stack (``http.client``) adds unsigned: no compressed answers."""
 _TIME_SLICE = 0.001
 """Seconds a stream may keep the event loop while it decodes what already arrived."""
-_KEPT_SESSIONS = 8
-"""Event loops whose session keeper is kept referenced (a loop's keeper closes its session)."""
 
 
 def _botocore_error(exc: BaseException, url: str) -> BaseException:
@@ -64,6 +64,10 @@ def _botocore_error(exc: BaseException, url: str) -> BaseException:
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
         return bce.ConnectionClosedError(endpoint_url=url, error=exc)
     return bce.HTTPClientError(error=exc)
+
+
+_SENDING_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+"""What aiohttp raises for a failed exchange (mapped by :func:`_botocore_error`)."""
 
 
 _SIGNING_BUDGET = 0.002
@@ -127,11 +131,15 @@ class _Pacing:
 class OpenStream:
     """A streaming response whose head is read: botocore's parse of it, and its body's bytes."""
 
-    __slots__ = ("_response", "_url", "parsed")
+    __slots__ = ("_response", "_url", "client", "parsed")
 
-    def __init__(self, parsed: dict[str, Any], response: aiohttp.ClientResponse, url: str) -> None:
+    def __init__(
+        self, parsed: dict[str, Any], response: aiohttp.ClientResponse, url: str, client: Any
+    ) -> None:
         self.parsed = parsed
         """What boto3 returns for the head: ``ResponseMetadata`` and the modeled headers."""
+        self.client = client
+        """The boto3 client that signed the request (its parser reads the stream's events)."""
         self._response = response
         self._url = url
 
@@ -154,7 +162,7 @@ class OpenStream:
                 yield_at = loop.time() + _TIME_SLICE
             try:
                 data = await content.readany()
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except _SENDING_ERRORS as exc:
                 raise _botocore_error(exc, self._url) from exc
             if not data:
                 return
@@ -195,12 +203,14 @@ def _profile_ca_bundle(profile: str | None) -> str | None:
     return bundle if isinstance(bundle, str) else None
 
 
-def _proxy(client: Any, url: str) -> str | None:
-    """The proxy boto3 would use for ``url``.
+def _proxy(client: Any, url: str) -> tuple[str | None, dict[str, str]]:
+    """The proxy boto3 would use for ``url``, and its headers (``Proxy-Authorization``).
 
-    The client's ``Config(proxies=...)``, else the environment's (``HTTPS_PROXY``,
-    ``NO_PROXY``, ..., as botocore reads them).
+    As botocore's endpoint finds them: the client's ``Config(proxies=...)``, else the
+    environment's for the endpoint (``HTTPS_PROXY``, ``NO_PROXY``, ...), read by botocore's
+    ``ProxyConfiguration`` (which also reads a proxy given without a scheme as ``http://``).
     """
+    from botocore.httpsession import ProxyConfiguration
     from botocore.utils import get_environ_proxies
 
     config = client.meta.config
@@ -209,11 +219,38 @@ def _proxy(client: Any, url: str) -> str | None:
             "The boto3 client's Config sets proxies_config or client_cert, which the aiohttp "
             "transport does not apply: use async_transport='threads' with this client."
         )
-    scheme = yarl.URL(url).scheme
-    proxy = (getattr(config, "proxies", None) or {}).get(scheme)
-    if proxy is None:
-        proxy = get_environ_proxies(url).get(scheme)
-    return str(proxy) if proxy else None
+    proxies = ProxyConfiguration(getattr(config, "proxies", None) or get_environ_proxies(url))
+    proxy = proxies.proxy_url_for(url)
+    if not proxy:
+        return None, {}
+    headers: dict[str, str] = proxies.proxy_headers_for(proxy)
+    # The credentials travel in Proxy-Authorization, as botocore sends them, and never in the
+    # URL aiohttp may show in an error.
+    return str(yarl.URL(proxy).with_user(None)), headers
+
+
+class _LoopState:
+    """One event loop's session (its connection pool), pacing, and the keeper closing both."""
+
+    __slots__ = ("keeper", "pacing", "session")
+
+    def __init__(
+        self, session: aiohttp.ClientSession, pacing: _Pacing, keeper: AsyncIterator[None]
+    ) -> None:
+        self.session = session
+        self.pacing = pacing
+        self.keeper = keeper
+
+
+async def client_of(runtime: RuntimeHandle, model_id: str) -> Any:
+    """The runtime's boto3 client, built on a thread the first time.
+
+    Building it walks the credential chain, which may call the network (SSO, instance
+    metadata) or run a ``credential_process``.
+    """
+    if runtime.built:
+        return runtime.get(model_id)
+    return await asyncio.to_thread(runtime.get, model_id)
 
 
 class AiohttpTransport:
@@ -227,21 +264,27 @@ class AiohttpTransport:
         connect, read = settings.timeouts()
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
         self._settings = settings
-        self._proxies: dict[tuple[int, str], str | None] = {}
-        """The proxy per (client, endpoint), found at its first request (never re-read)."""
+        self._proxies: dict[tuple[int, str], tuple[str | None, dict[str, str]]] = {}
+        """The proxy per (client, endpoint), found at its first request, as botocore finds
+        its endpoint's once."""
         self._ssl: ssl.SSLContext | bool | None = None
-        self._sessions: dict[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, _Pacing]] = {}
-        self._keepers: list[AsyncIterator[None]] = []
+        self._loops: dict[asyncio.AbstractEventLoop, _LoopState] = {}
 
-    async def _session(self) -> tuple[aiohttp.ClientSession, _Pacing]:
+    async def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
-        known = self._sessions.get(loop)
-        if known is not None and not known[0].closed:
-            return known
-        for other in [other for other in self._sessions if other.is_closed()]:
-            del self._sessions[other]
-        if self._ssl is None:
-            self._ssl = _ssl(self._settings)
+        state = self._loops.get(loop)
+        if state is not None and not state.session.closed:
+            return state
+        for other in [other for other in self._loops if other.is_closed()]:
+            del self._loops[other]
+        if self._ssl is None:  # reads files: off the loop
+            context = await asyncio.to_thread(_ssl, self._settings)
+            if self._ssl is None:
+                self._ssl = context
+            # Another call of this loop may have made the session while this one waited.
+            state = self._loops.get(loop)
+            if state is not None and not state.session.closed:
+                return state
         connector = aiohttp.TCPConnector(limit=self._settings.max_connections, ssl=self._ssl)
         session = aiohttp.ClientSession(
             # trust_env stays off: proxies are found as botocore finds them (_proxy), and
@@ -250,13 +293,11 @@ class AiohttpTransport:
             timeout=self._timeout,
             auto_decompress=False,
         )
-        known = self._sessions[loop] = (session, _Pacing(loop))
+        state = self._loops[loop] = _LoopState(session, _Pacing(loop), self._keep(session))
         # A loop ended by asyncio.run() (or by pytest-asyncio) first closes its live async
         # generators: this one then closes the session, so nothing outlives its loop.
-        keeper = self._keep(session)
-        await keeper.__anext__()
-        self._keepers = [*self._keepers[-_KEPT_SESSIONS:], keeper]
-        return known
+        await state.keeper.__anext__()
+        return state
 
     @staticmethod
     async def _keep(session: aiohttp.ClientSession) -> AsyncIterator[None]:
@@ -265,74 +306,94 @@ class AiohttpTransport:
         finally:
             await session.close()
 
-    async def _post(self, client: Any, operation: str, kwargs: Mapping[str, Any]) -> Any:
-        session, pacing = await self._session()
-        await pacing.turn()
+    async def _sign(
+        self, runtime: RuntimeHandle, client: Any, operation: str, kwargs: Mapping[str, Any]
+    ) -> Any:
+        state = await self._state()
+        if runtime.signing_may_block():
+            # The credentials are due a refresh (STS, SSO, instance metadata): a network
+            # call, made on a thread. botocore's own lock makes the other calls wait for it.
+            return state, await asyncio.to_thread(signed_request, client, operation, kwargs)
+        await state.pacing.turn()
         started = time.perf_counter()
         request = signed_request(client, operation, kwargs)
-        pacing.spent(time.perf_counter() - started)
+        state.pacing.spent(time.perf_counter() - started)
+        return state, request
+
+    async def _post(
+        self, runtime: RuntimeHandle, model_id: str, operation: str, kwargs: Mapping[str, Any]
+    ) -> tuple[Any, str, aiohttp.ClientResponse]:
+        client = await client_of(runtime, model_id)
+        state, request = await self._sign(runtime, client, operation, kwargs)
         headers = {**_UNSIGNED_HEADERS}
         for key, value in request.headers.items():
             headers[key] = value.decode() if isinstance(value, bytes) else value
         url: str = request.url
-        origin = url.split("/", 3)[:3]
-        key = (id(client), "/".join(origin))
-        proxy = self._proxies.get(key, "")
-        if proxy == "":
+        key = (id(client), "/".join(url.split("/", 3)[:3]))
+        proxy = self._proxies.get(key)
+        if proxy is None:
             proxy = self._proxies[key] = _proxy(client, url)
         try:
-            return url, await session.post(
+            response = await state.session.post(
                 # As signed: yarl would otherwise decode the model id's %3A back to ":".
                 yarl.URL(url, encoded=True),
                 data=request.body,
                 headers=headers,
                 skip_auto_headers=_SKIP_AUTO_HEADERS,
-                proxy=proxy,
+                proxy=proxy[0],
+                proxy_headers=proxy[1] or None,
             )
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except _SENDING_ERRORS as exc:
             raise _botocore_error(exc, url) from exc
+        except RuntimeError as exc:  # the session closed under us (aclose() meanwhile)
+            from botocore.exceptions import HTTPClientError
 
-    async def call(self, client: Any, operation: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """``operation(**kwargs)``, read to the end: what boto3 returns for it.
+            raise HTTPClientError(error=exc) from exc
+        return client, url, response
+
+    async def call(
+        self, runtime: RuntimeHandle, model_id: str, operation: str, kwargs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``operation(**kwargs)`` on the runtime's client, read to the end: what boto3 returns.
 
         Raises:
             botocore.exceptions.ClientError, BotoCoreError: what boto3 raises for the same.
         """
-        url, response = await self._post(client, operation, kwargs)
+        client, url, response = await self._post(runtime, model_id, operation, kwargs)
         try:
             body = await response.read()
         except BaseException as exc:  # cut short or cancelled: never back in the pool half-read
             response.close()
-            if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
+            if isinstance(exc, _SENDING_ERRORS):
                 raise _botocore_error(exc, url) from exc
             raise
         response.release()
         return parsed_response(client, operation, response.status, response.headers, body)
 
     async def open_stream(
-        self, client: Any, operation: str, kwargs: Mapping[str, Any]
+        self, runtime: RuntimeHandle, model_id: str, operation: str, kwargs: Mapping[str, Any]
     ) -> OpenStream:
         """Send ``operation(**kwargs)`` and read the response's head; its body is the caller's.
 
         Raises:
             botocore.exceptions.ClientError, BotoCoreError: what boto3 raises for the same.
         """
-        url, response = await self._post(client, operation, kwargs)
+        client, url, response = await self._post(runtime, model_id, operation, kwargs)
         try:
             if response.status >= 300:
                 try:
                     body = await response.read()
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                except _SENDING_ERRORS as exc:
                     raise _botocore_error(exc, url) from exc
                 parsed_response(client, operation, response.status, response.headers, body)
             parsed = parsed_response(client, operation, response.status, response.headers, None)
         except BaseException:
             response.close()
             raise
-        return OpenStream(parsed, response, url)
+        return OpenStream(parsed, response, url, client)
 
     async def aclose(self) -> None:
         """Close the running loop's connections (other loops' close as their loops end)."""
-        known = self._sessions.pop(asyncio.get_running_loop(), None)
-        if known is not None:
-            await known[0].close()
+        state = self._loops.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.session.close()

@@ -19,6 +19,7 @@ So a transport's errors reach :func:`._translate.map_aws_errors` exactly as boto
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import weakref
 from collections.abc import Mapping
@@ -40,6 +41,13 @@ class _Signed(Exception):  # not an error: how the signed request leaves botocor
     def __init__(self, request: Any) -> None:
         super().__init__("signed")
         self.request = request
+
+
+class _NotAFailure(logging.Filter):
+    """Drops botocore's debug record of a "failed" send that is only :class:`_Signed`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], _Signed))
 
 
 def _stop_before_sending(request: Any, **_: Any) -> None:
@@ -71,6 +79,9 @@ def signed_request(client: Any, operation: str, kwargs: Mapping[str, Any]) -> An
             (no credentials, no region, bad parameters).
     """
     if client not in _registered:
+        if not _registered:
+            # botocore logs what ends a send, with its traceback, at DEBUG: not this.
+            logging.getLogger("botocore.endpoint").addFilter(_NotAFailure())
         client.meta.events.register(
             "before-send.bedrock-runtime", _stop_before_sending, unique_id=_HANDLER_ID
         )

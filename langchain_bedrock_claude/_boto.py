@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import urlsplit
@@ -179,14 +180,20 @@ def _check_endpoint_url(url: object) -> None:
 
 
 def build_runtime_client(
-    settings: ClientSettings, model_id: str | None = None
+    settings: ClientSettings,
+    model_id: str | None = None,
+    *,
+    keep_session: Callable[[Any], None] | None = None,
 ) -> BedrockRuntimeClient:
     """A boto3 ``bedrock-runtime`` client with retries off (ours own them) and our timeouts.
 
     ``model_id``: the model of the request that needs the client, for the errors raised while
-    building it (no credentials, no region).
+    building it (no credentials, no region). ``keep_session``: given the boto3 session the
+    client is made from.
     """
-    client: BedrockRuntimeClient = build_client(settings, "bedrock-runtime", model_id=model_id)
+    client: BedrockRuntimeClient = build_client(
+        settings, "bedrock-runtime", model_id=model_id, keep_session=keep_session
+    )
     return client
 
 
@@ -201,6 +208,7 @@ def build_client(
     endpoint_url: str | None = None,
     retries: dict[str, Any] | None = None,
     model_id: str | None = None,
+    keep_session: Callable[[Any], None] | None = None,
 ) -> Any:
     """A boto3 client of ``service`` with the settings' credentials, region and timeouts.
 
@@ -241,6 +249,8 @@ def build_client(
             region_name=settings.region,
             botocore_session=_session_with_api_key(settings.api_key),
         )
+        if keep_session is not None:
+            keep_session(session)
         # boto3 reads AWS_DEFAULT_REGION; the other AWS SDKs (and Lambda) also set AWS_REGION.
         region = None if session.region_name else os.environ.get("AWS_REGION") or None
         # endpoint_url=None lets boto3 apply AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL.
@@ -289,6 +299,8 @@ class RuntimeHandle:
         # Tracked, so that a cancelled async call can abort its request (see _exchange).
         self._client: BedrockRuntimeClient | None = gate_sends(track_connections(client))
         self._owned = client is None
+        self._session: Any = None
+        """The boto3 session of a client built here (its credentials are the client's)."""
         if client is not None:
             install_redaction()
         self._lock = threading.Lock()
@@ -316,10 +328,35 @@ class RuntimeHandle:
         if client is None:
             with self._lock:
                 if self._client is None:
-                    built = build_runtime_client(self.settings, model_id)
+                    built = build_runtime_client(
+                        self.settings, model_id, keep_session=self._keep_session
+                    )
                     self._client = gate_sends(track_connections(built))
                 client = self._client
         return client
+
+    @property
+    def built(self) -> bool:
+        """Whether the boto3 client exists (else :meth:`get` builds it, which may block)."""
+        return self._client is not None
+
+    def _keep_session(self, session: Any) -> None:
+        self._session = session
+
+    def signing_may_block(self) -> bool:
+        """Whether signing the next request may first fetch credentials: a blocking call.
+
+        A refresh from STS, SSO or instance metadata, or a first deferred load.
+
+        Known for a client built here, from its session's credentials (botocore's public
+        ``refresh_needed``); ``False`` for a passed client, whose credentials are its own.
+        """
+        session = self._session
+        if session is None:
+            return False
+        credentials = session.get_credentials()
+        refresh_needed = getattr(credentials, "refresh_needed", None)
+        return bool(refresh_needed()) if callable(refresh_needed) else False
 
     def close(self) -> None:
         """Close the connections of a client this handle built; the next use builds another.

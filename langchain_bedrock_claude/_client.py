@@ -492,7 +492,15 @@ class AsyncAnthropicBedrock(_BaseClient):
             return None
         from ._aio_transport import AiohttpTransport
 
-        self._native = AiohttpTransport(runtime.settings)
+        settings = runtime.settings
+        if not runtime.owned:  # a passed client's own timeouts and pool size apply
+            config: Any = runtime.get().meta.config  # botocore-stubs omit these attributes
+            settings = replace(
+                settings,
+                timeout=(float(config.connect_timeout), float(config.read_timeout)),
+                max_connections=int(config.max_pool_connections),
+            )
+        self._native = AiohttpTransport(settings)
         return self._native
 
     async def _retrying(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from ._boto import RuntimeHandle
 from ._errors import BedrockClaudeError
@@ -35,9 +35,9 @@ async def ainvoke_once(
     transport: AiohttpTransport, runtime: RuntimeHandle, request: PreparedRequest
 ) -> Completion:
     """One InvokeModel request, read to the end."""
-    client = runtime.get(request.model_id)
-    with map_aws_errors(request.model_id, region=runtime.region):
-        response = await transport.call(client, "InvokeModel", request.boto_kwargs())
+    model_id = request.model_id
+    with map_aws_errors(model_id, region=runtime.region):
+        response = await transport.call(runtime, model_id, "InvokeModel", request.boto_kwargs())
         raw = response["body"].read()
     return completion_of(request, response, raw)
 
@@ -47,9 +47,8 @@ async def acount_once(
 ) -> int:
     """One CountTokens request."""
     kwargs = count_tokens_kwargs(request)
-    client = runtime.get(request.model_id)
     with map_aws_errors(kwargs["modelId"], region=runtime.region):
-        response = await transport.call(client, "CountTokens", kwargs)
+        response = await transport.call(runtime, kwargs["modelId"], "CountTokens", kwargs)
     return int(response["inputTokens"])
 
 
@@ -74,7 +73,7 @@ class NativeStreamSession(SessionState):
         self._closed = False
         self._wakeup = asyncio.Event()
         self._body: OpenStream | None = None
-        self._client: Any = None
+        self._loop = asyncio.get_running_loop()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -97,10 +96,9 @@ class NativeStreamSession(SessionState):
         while True:
             self._check_open()
             try:
-                client = self._client = self._runtime.get(self.model_id)
                 with map_aws_errors(self.model_id, region=self._runtime.region):
                     opened = await self._transport.open_stream(
-                        client, _STREAM, self._request.boto_kwargs()
+                        self._runtime, self.model_id, _STREAM, self._request.boto_kwargs()
                     )
             except BedrockClaudeError as error:
                 await self._retry_or_raise(error)
@@ -112,7 +110,7 @@ class NativeStreamSession(SessionState):
                 self._check_open()
             return
 
-    async def chunks(self) -> AsyncIterator[CompletionChunk]:
+    async def chunks(self) -> AsyncGenerator[CompletionChunk, None]:
         """Yield pieces as their events arrive, then a final piece with the metadata.
 
         Pieces that arrived together, :data:`._streaming.COALESCE_BACKLOG` or more, are joined
@@ -122,7 +120,7 @@ class NativeStreamSession(SessionState):
         from ._aws_wire import EventParser
         from ._events import buffered_chunks, new_buffer
 
-        parse_event = EventParser(self._client, _STREAM)
+        parse_event: EventParser | None = None
         try:
             while True:
                 reading = Reading(self._request, self.request_id)
@@ -131,6 +129,8 @@ class NativeStreamSession(SessionState):
                     if opened is None:  # closed meanwhile
                         self._check_open()
                         raise AssertionError("a stream is read once it is open")
+                    if parse_event is None:
+                        parse_event = EventParser(opened.client, _STREAM)
                     with map_aws_errors(self.model_id, request_id=self.request_id):
                         buffer = new_buffer()
                         async for data in opened.pieces():
@@ -145,7 +145,7 @@ class NativeStreamSession(SessionState):
                             except BaseException as error:  # after the pieces before it
                                 failure = error
                             for joined in coalesced(arrived):
-                                yield joined  # type: ignore[misc]
+                                yield cast("CompletionChunk", joined)
                             if failure is not None:
                                 raise failure
                     reading.check_complete()
@@ -183,10 +183,22 @@ class NativeStreamSession(SessionState):
         self._wakeup.set()
         self._release()
 
+    def close_from_anywhere(self) -> None:
+        """:meth:`close`, from any thread: a finalizer may run on another than the loop's."""
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is self._loop or self._loop.is_closed():
+            self.close()
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            self._loop.call_soon_threadsafe(self.close)
+
     def __del__(self) -> None:
         # A stream opened and never read: close its connection rather than leave it open.
         if self._body is not None:
-            self._release()
+            self.close_from_anywhere()
 
 
 class NativeChunks:
@@ -219,7 +231,7 @@ class NativeChunks:
         """Close the connection (the iterator yields nothing more)."""
         self._finished = True
         self._session.close()
-        await self._pieces.aclose()  # type: ignore[attr-defined]
+        await self._pieces.aclose()
 
     def __del__(self) -> None:
-        self._session.close()
+        self._session.close_from_anywhere()

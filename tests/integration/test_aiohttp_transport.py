@@ -9,7 +9,9 @@ loop, and what it cannot do is refused with a clear error.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -132,7 +134,11 @@ def test_streams_use_no_thread_and_each_loops_connections_end_with_it(
     emu: BedrockEmulator,
 ) -> None:
     client = _client(emu, "auto")
+    emu.reply("warm")
     emu.reply([f" w{i}" for i in range(5)], token_latency=0.01, times=64)
+    # The first call builds the boto3 client and the TLS context on a thread (both may block).
+    warm = asyncio.run(client.Completion.create(model=SONNET_45, prompt="hi"))
+    assert warm.completion == "warm"
     threads_before = threading.active_count()
 
     async def many() -> tuple[list[str], int, int]:
@@ -270,3 +276,81 @@ def test_read_timeout_is_the_same_typed_error_as_on_threads(emu: BedrockEmulator
             _complete(client)
         messages.append(str(caught.value).split("(")[0])
     assert messages[0] == messages[1]
+
+
+SLOW_CREDENTIALS = """\
+import datetime, json, time
+time.sleep({delay})
+expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5)
+print(json.dumps({{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "secret",
+                  "SessionToken": "token", "Expiration": expires.isoformat()}}))
+"""
+
+
+def test_credentials_that_must_be_fetched_are_fetched_off_the_loop(
+    emu: BedrockEmulator, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A credential_process that takes 0.4 s and whose credentials expire within botocore's
+    # refresh window: every signing refreshes them, as with an STS or SSO role near expiry.
+    script = tmp_path / "credentials.py"
+    script.write_text(SLOW_CREDENTIALS.format(delay=0.4))
+    (tmp_path / "config").write_text(
+        f"[profile slow]\ncredential_process = {sys.executable} {script}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    client = AsyncAnthropicBedrock(
+        region="us-east-1", endpoint_url=emu.endpoint_url, profile="slow", async_transport="aiohttp"
+    )
+    emu.reply("fresh", times=2)
+
+    async def scenario() -> tuple[list[str], float]:
+        gaps: list[float] = []
+        done = False
+
+        async def tick() -> None:
+            last = time.perf_counter()
+            while not done:
+                await asyncio.sleep(0.01)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        ticker = asyncio.create_task(tick())
+        try:
+            answers = [
+                (await client.Completion.create(model=SONNET_45, prompt="hi")).completion
+                for _ in range(2)
+            ]
+        finally:
+            done = True
+            await ticker
+            await client.aclose()
+        return answers, max(gaps)
+
+    answers, biggest_gap = asyncio.run(scenario())
+    assert answers == ["fresh", "fresh"]
+    assert (
+        emu.requests[-1]
+        .headers["authorization"]
+        .startswith("AWS4-HMAC-SHA256 Credential=AKIDPROCESS/")
+    )
+    assert biggest_gap < 0.2, f"the loop stopped for {biggest_gap:.3f} s"
+
+
+def test_a_proxy_is_read_as_botocore_reads_it(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langchain_bedrock_claude._aio_transport import _proxy
+
+    runtime = sigv4_boto3(emu)
+    url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/invoke"
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.internal:3128")  # no scheme: botocore adds http://
+    assert _proxy(runtime, url) == ("http://proxy.internal:3128", {})
+    monkeypatch.setenv("HTTPS_PROXY", "http://alice:s3cret@proxy.internal:3128")
+    proxy, headers = _proxy(runtime, url)
+    assert proxy == "http://proxy.internal:3128"  # the password never in a URL
+    assert headers["Proxy-Authorization"].startswith("Basic ")
+    monkeypatch.setenv("NO_PROXY", "amazonaws.com")
+    assert _proxy(runtime, url) == (None, {})
+    configured = sigv4_boto3(emu, proxies={"https": "proxy.config:8080"})
+    assert _proxy(configured, url) == ("http://proxy.config:8080", {})
