@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, cast
 
@@ -212,24 +212,17 @@ class NativeChunks:
     def __init__(self, session: NativeStreamSession) -> None:
         self._session = session
         self._pieces = session.chunks()
-        self._finished = False
 
     def __aiter__(self) -> NativeChunks:
         return self
 
-    async def __anext__(self) -> CompletionChunk:
-        if self._finished:
-            raise StopAsyncIteration
-        try:
-            return await self._pieces.__anext__()
-        except BaseException:  # the end, an error or a cancellation: the connection is closed
-            self._finished = True
-            self._session.close()
-            raise
+    def __anext__(self) -> Awaitable[CompletionChunk]:
+        # The generator's own step, with no coroutine around it (one less per piece): at its
+        # end, on an error or a cancellation, its ``finally`` closes the connection.
+        return self._pieces.__anext__()
 
     async def aclose(self) -> None:
         """Close the connection (the iterator yields nothing more)."""
-        self._finished = True
         self._session.close()
         await self._pieces.aclose()
 
