@@ -24,6 +24,7 @@ from ._bridge import Workers, run_blocking
 from ._errors import BedrockClaudeError, InvalidParameterError
 from ._exchange import Exchange, aborted_here
 from ._models import Completion
+from ._native import NativeStreamSession, acount_once, ainvoke_once
 from ._option_types import CompletionOptions
 from ._options import OPTION_NAMES, check_switch
 from ._params import DEFAULT_MAX_TOKENS, check_options, check_params, reject_unknown
@@ -518,42 +519,40 @@ class AsyncAnthropicBedrock(_BaseClient):
                 request, delay = following
                 await asyncio.sleep(delay)
 
-    def _on_thread(
-        self, call: Callable[[PreparedRequest], T]
+    def _attempt(
+        self,
+        blocking: Callable[[RuntimeHandle, PreparedRequest], T],
+        native: Callable[[AiohttpTransport, RuntimeHandle, PreparedRequest], Awaitable[T]],
     ) -> Callable[[PreparedRequest], Awaitable[T]]:
-        """``call`` (blocking) as an attempt run on a worker thread.
+        """One try of a call on this client's transport.
 
-        A cancelled caller aborts the request in flight, so its thread and connection are
-        free at once rather than after the read timeout.
+        ``native`` on the loop, or else the ``blocking`` call on a worker thread.
+
+        On a thread, a cancelled caller aborts the request in flight, so its thread and
+        connection are free at once rather than after the read timeout.
         """
+        transport = self._transport()
+        if transport is not None:
+            return partial(native, transport, self._runtime)
 
-        async def attempt(request: PreparedRequest) -> T:
+        async def on_thread(request: PreparedRequest) -> T:
             exchange = Exchange()
             return await run_blocking(
                 self.executor,
-                partial(exchange.run, partial(call, request), finish=True),
+                partial(exchange.run, partial(blocking, self._runtime, request), finish=True),
                 on_cancel=exchange.abort,
             )
 
-        return attempt
+        return on_thread
 
     async def _invoke(self, request: PreparedRequest) -> Completion:
-        transport = self._transport()
-        if transport is None:
-            attempt = self._on_thread(partial(invoke_once, self._runtime))
-        else:
-            from ._native import ainvoke_once
-
-            attempt = partial(ainvoke_once, transport, self._runtime)
-        completion = await self._retrying(request, attempt)
+        completion = await self._retrying(request, self._attempt(invoke_once, ainvoke_once))
         check_guardrail(request, completion)
         return completion
 
     async def _open_stream(self, request: PreparedRequest) -> AsyncStream:
         transport = self._transport()
         if transport is not None:
-            from ._native import NativeStreamSession
-
             native = NativeStreamSession(
                 transport,
                 self._runtime,
@@ -584,14 +583,7 @@ class AsyncAnthropicBedrock(_BaseClient):
         """The async twin of :meth:`AnthropicBedrock.count_tokens`."""
         arguments = {"model": model, "prompt": prompt, "max_tokens_to_sample": max_tokens_to_sample}
         request = _checked({**arguments, **options}, False)
-        transport = self._transport()
-        if transport is None:
-            return await self._retrying(
-                request, self._on_thread(partial(count_once, self._runtime))
-            )
-        from ._native import acount_once
-
-        return await self._retrying(request, partial(acount_once, transport, self._runtime))
+        return await self._retrying(request, self._attempt(count_once, acount_once))
 
     async def aclose(self) -> None:
         """Stop the worker threads and close the connections (this loop's, the boto3 client's).
