@@ -279,6 +279,25 @@ def _strict_objects(schema: Any) -> Any:
     return schema
 
 
+def _generate_options(
+    stop: list[str] | None,
+    callbacks: Callbacks,
+    tags: list[str] | None,
+    metadata: dict[str, Any] | None,
+    run_name: str | None,
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """What ``generate`` and ``agenerate`` pass on to langchain-core's, stated once."""
+    return {
+        "stop": stop,
+        "callbacks": callbacks,
+        "tags": tags,
+        "metadata": metadata,
+        "run_name": run_name,
+        **kwargs,
+    }
+
+
 def _with_run_ids(
     messages: list[list[BaseMessage]], run_id: UUID | None
 ) -> list[tuple[list[BaseMessage], UUID | None]]:
@@ -477,14 +496,7 @@ class ChatBedrockClaude(
         first error is raised once the other requests are stopped (those not sent are never
         sent, those in flight are aborted and report ``on_llm_error``).
         """
-        options = {
-            "stop": stop,
-            "callbacks": callbacks,
-            "tags": tags,
-            "metadata": metadata,
-            "run_name": run_name,
-            **kwargs,
-        }
+        options = _generate_options(stop, callbacks, tags, metadata, run_name, kwargs)
         if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
             return super().generate(messages, run_id=run_id, **options)
         one = partial(super().generate, **options)
@@ -515,14 +527,7 @@ class ChatBedrockClaude(
         after a first error; here that error cancels them (as a cancelled ``ainvoke``, they
         report no end), and so does cancelling the caller.
         """
-        options = {
-            "stop": stop,
-            "callbacks": callbacks,
-            "tags": tags,
-            "metadata": metadata,
-            "run_name": run_name,
-            **kwargs,
-        }
+        options = _generate_options(stop, callbacks, tags, metadata, run_name, kwargs)
         if len(messages) <= 1:  # one run: langchain-core's own, with nothing in between
             return await super().agenerate(messages, run_id=run_id, **options)
         one = partial(super().agenerate, **options)
