@@ -26,6 +26,10 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from botocore.awsrequest import HeadersDict
+from botocore.exceptions import EventStreamError
+from botocore.response import StreamingBody
+
 from ._errors import InvalidParameterError
 
 __all__ = ["EventParser", "parsed_response", "signed_request"]
@@ -118,9 +122,6 @@ def parsed_response(
     Raises:
         botocore.exceptions.ClientError: the modeled subclass, for an error status.
     """
-    from botocore.awsrequest import HeadersDict
-    from botocore.response import StreamingBody
-
     service = client.meta.service_model
     model = service.operation_model(operation)
     payload: Any = body
@@ -157,8 +158,6 @@ class EventParser:
         Raises:
             botocore.exceptions.EventStreamError: the message is an exception frame.
         """
-        from botocore.exceptions import EventStreamError
-
         response = message.to_response_dict()
         parsed = self._parser.parse(response, self._shape)
         if response["status_code"] != 200:
