@@ -407,8 +407,11 @@ class Channel:
                     return
                 self._wake_scheduled = True
             else:
-                self._arrived.notify()
+                # A Condition's notify is Python code (two lock calls, a deque walk): only
+                # when the consumer waits, which it marks under this lock before it waits.
                 hand_over, self._consumer_waiting = self._consumer_waiting, False
+                if hand_over:
+                    self._arrived.notify()
         if self._doorbell is None:
             if hand_over:
                 self._hand_over()

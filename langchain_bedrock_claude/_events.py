@@ -13,14 +13,21 @@ Imported on first stream, not with the package, so ``import`` stays free of boto
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from botocore.eventstream import EventStreamBuffer, EventStreamHeaderParser
 
-__all__ = ["buffered_chunks", "chunk_bytes", "chunk_events", "fast_path", "new_buffer"]
+__all__ = [
+    "buffered_chunks",
+    "chunk_bytes",
+    "chunk_event",
+    "chunk_events",
+    "fast_path",
+    "new_buffer",
+]
 
 
 class _RepeatedHeaders(EventStreamHeaderParser):
@@ -120,6 +127,22 @@ def buffered_chunks(
             yield parsed["chunk"]
 
 
+_decode_json = json.JSONDecoder().decode
+"""``json.loads`` of a ``str`` without its wrapper: per token, ``json.loads`` of ``bytes``
+(which first guesses among UTF-8, -16 and -32) took twice as long. Bedrock's events are UTF-8
+JSON."""
+
+
+def chunk_event(chunk: bytes | Mapping[str, Any]) -> Any:
+    """The model's JSON event carried by a ``chunk`` event from :func:`chunk_events`, parsed.
+
+    Raises:
+        ValueError: the payload or the event is not the JSON it should be.
+        KeyError, TypeError: likewise.
+    """
+    return _decode_json(chunk_bytes(chunk).decode())
+
+
 def chunk_bytes(chunk: bytes | Mapping[str, Any]) -> bytes:
     """The model's JSON event carried by a ``chunk`` event from :func:`chunk_events`.
 
@@ -128,6 +151,7 @@ def chunk_bytes(chunk: bytes | Mapping[str, Any]) -> bytes:
         KeyError, TypeError: likewise.
     """
     if isinstance(chunk, bytes):
-        return base64.b64decode(json.loads(chunk)["bytes"])
+        # base64.b64decode without validate=True is exactly this, less its argument checks.
+        return binascii.a2b_base64(_decode_json(chunk.decode())["bytes"])
     data: bytes = chunk["bytes"]
     return data

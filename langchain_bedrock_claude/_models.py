@@ -5,7 +5,7 @@ All three are frozen: a result a caller holds never changes under them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,16 +126,32 @@ class CompletionChunk:
     def __str__(self) -> str:
         return self.completion
 
-    def joined(self, following: CompletionChunk) -> CompletionChunk | None:
-        """This piece and the next as one, or ``None`` where they must stay apart.
+    def join_key(self) -> Hashable | None:
+        """What this piece joins with, or ``None`` where it stays apart.
 
-        Two text pieces join, as do two thinking pieces; the final piece, and a piece of the
-        other kind, stay apart.
+        A run of pieces with one key becomes one piece (:meth:`merged`): text joins text and
+        thinking joins thinking; the final piece, and a piece holding both, stay apart.
         """
-        if type(following) is not CompletionChunk or following.is_final or self.is_final:
+        if self.usage is not None:
             return None
-        if not (self.thinking or following.thinking):
-            return CompletionChunk(self.completion + following.completion)
-        if not (self.completion or following.completion):
-            return CompletionChunk("", self.thinking + following.thinking)
-        return None
+        if not self.thinking:
+            return _TEXT
+        return None if self.completion else _THINKING
+
+    def merged(self, run: Sequence[CompletionChunk]) -> CompletionChunk:
+        """``run`` (this piece first, every piece with its :meth:`join_key`) as one piece."""
+        if self.thinking:
+            return CompletionChunk("", "".join([piece.thinking for piece in run]))
+        return CompletionChunk("".join([piece.completion for piece in run]))
+
+    def joined(self, following: CompletionChunk) -> CompletionChunk | None:
+        """This piece and the next as one, or ``None`` where they must stay apart."""
+        key = self.join_key()
+        if key is None or key != following.join_key():
+            return None
+        return self.merged((self, following))
+
+
+_TEXT = "text"
+_THINKING = "thinking"
+"""The :meth:`CompletionChunk.join_key` values of plain pieces (other piece types use tuples)."""

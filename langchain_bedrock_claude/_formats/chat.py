@@ -27,9 +27,9 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -832,31 +832,32 @@ class BlockPiece(CompletionChunk):
     delta: Mapping[str, Any] | None = None
     """A piece of the block that is neither text nor thinking, if any."""
 
-    def joined(self, following: CompletionChunk) -> CompletionChunk | None:
-        """This piece and the next as one, within one block: text, thinking or tool input."""
-        if (
-            type(following) is not BlockPiece
-            or following.index != self.index
-            or self.block is not None
-            or following.block is not None
-        ):
+    def join_key(self) -> Hashable | None:
+        """Pieces join within one block: text, thinking or tool input; a block start never."""
+        if self.block is not None or self.usage is not None:
             return None
-        if self.delta is None and following.delta is None:
-            if not (self.thinking or following.thinking):
-                return BlockPiece(self.completion + following.completion, index=self.index)
-            if not (self.completion or following.completion):
-                return BlockPiece("", self.thinking + following.thinking, index=self.index)
-            return None
-        if (
-            self.delta is not None
-            and following.delta is not None
-            and self.delta.get("type") == following.delta.get("type") == "input_json_delta"
-        ):
-            partial = self.delta.get("partial_json", "") + following.delta.get("partial_json", "")
+        if self.delta is not None:
+            kind = self.delta.get("type")
+            return (self.index, kind) if kind == "input_json_delta" else None
+        if not self.thinking:
+            return (self.index, "text")
+        return None if self.completion else (self.index, "thinking")
+
+    def merged(self, run: Sequence[CompletionChunk]) -> CompletionChunk:
+        """``run`` (this piece first, every piece with its :meth:`join_key`) as one piece."""
+        if self.delta is not None:
+            partial = "".join([cast("BlockPiece", piece).delta_json for piece in run])
             return BlockPiece(
                 "", index=self.index, delta={"type": "input_json_delta", "partial_json": partial}
             )
-        return None
+        if self.thinking:
+            return BlockPiece("", "".join([piece.thinking for piece in run]), index=self.index)
+        return BlockPiece("".join([piece.completion for piece in run]), index=self.index)
+
+    @property
+    def delta_json(self) -> str:
+        """An ``input_json_delta``'s piece of the tool input (``""`` for any other piece)."""
+        return str((self.delta or {}).get("partial_json", ""))
 
 
 class StreamParser(MessagesStreamParser):
