@@ -13,6 +13,10 @@ certificates; proxies are boto3's too (a client's ``Config(proxies=...)``, else 
 environment's ``HTTPS_PROXY`` / ``NO_PROXY``, with botocore's reading of them). Timeouts are
 the client's: connect, and read (the longest wait for the next bytes).
 
+Work on the loop is paced (:class:`_Pacing`): per iteration, about 2 ms of signing and 4 ms of
+reading streams (decoding what arrived and handing it to the readers); the rest waits its turn
+in the next iteration, so hundreds of streams never hold the loop's other tasks up for long.
+
 aiohttp's failures are raised as the botocore exceptions boto3 raises for the same failure
 (``EndpointConnectionError``, ``ReadTimeoutError``, ...), so :mod:`._translate` maps both
 transports' errors by one table. Imported only when the transport is used: aiohttp is optional
@@ -43,8 +47,9 @@ _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "Content-Type", "User-Agent")
 """Headers aiohttp would add by itself: the request carries botocore's, or none as boto3's."""
 _UNSIGNED_HEADERS = {"Accept-Encoding": "identity"}
 """What boto3's HTTP stack (``http.client``) adds unsigned: no compressed answers."""
-_TIME_SLICE = 0.001
-"""Seconds a stream may keep the event loop while it decodes what already arrived."""
+_READ_SIZE = 16_384
+"""Bytes of a response body read at most at once: about 100 stream events, a few
+milliseconds of decoding, where a fast stream's whole buffer (64 KiB and more) took tens."""
 
 
 def _botocore_error(exc: BaseException, url: str) -> BaseException:
@@ -74,29 +79,41 @@ _SIGNING_BUDGET = 0.002
 """Seconds of signing per event-loop iteration: a burst of calls (256 ``astream`` calls started
 at once) signs a few requests per iteration instead of all of them in one, so the loop's other
 tasks wait at most about this long. botocore signs a request in about 0.3-0.5 ms here."""
+_READING_BUDGET = 0.004
+"""Seconds per event-loop iteration for the streams to decode what arrived and hand it to
+their readers. Hundreds of streams whose events arrive together (or a few fast ones) would
+otherwise take one iteration each time, and the loop's other tasks (a ticker, a web server's
+requests) waited 30-200 ms; in line, they wait about this long, and the streams lose nothing
+(the same work, in more iterations)."""
 
 
 class _Pacing:
-    """Spreads a burst of request signing over the event loop's iterations.
+    """Spreads a burst of work (signing, or reading streams) over the event loop's iterations.
 
     The threaded transport's twin is :mod:`._preparing`. A call takes its turn (:meth:`turn`):
     at once while this iteration's budget lasts and nobody waits, else in line. Each
-    iteration's reset lets in as many of the waiting as the budget holds, at the last
-    signing's cost.
+    iteration's reset lets in as many of the waiting as the budget holds, at the recent turns'
+    cost.
     """
 
-    __slots__ = ("_cost", "_loop", "_reset_due", "_spent", "_waiting")
+    __slots__ = ("_budget", "_cost", "_loop", "_reset_due", "_spent", "_waiting")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, budget: float = _SIGNING_BUDGET) -> None:
         self._loop = loop
+        self._budget = budget
         self._spent = 0.0
-        self._cost = _SIGNING_BUDGET / 4
+        self._cost = budget / 4
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._reset_due = False
 
+    @property
+    def free(self) -> bool:
+        """Whether a turn now needs no wait (for callers that skip :meth:`turn`'s coroutine)."""
+        return self._spent < self._budget and not self._waiting
+
     async def turn(self) -> None:
-        """Return when this call may sign its request."""
-        if self._spent < _SIGNING_BUDGET and not self._waiting:
+        """Return when this call may do its work."""
+        if self._spent < self._budget and not self._waiting:
             return
         waiter = self._loop.create_future()
         self._waiting.append(waiter)
@@ -104,9 +121,15 @@ class _Pacing:
         await waiter
 
     def spent(self, seconds: float) -> None:
-        """Record a signing's cost."""
+        """Record a turn's cost.
+
+        One turn counts for at most the whole budget: a turn that also waited (a reader that
+        awaited something else between two pieces) neither stops the next iteration's turns
+        nor sets the cost by which they are let in.
+        """
+        seconds = min(seconds, self._budget)
         self._spent += seconds
-        self._cost = seconds
+        self._cost = (self._cost + seconds) / 2
         self._reset_soon()
 
     def _reset_soon(self) -> None:
@@ -118,7 +141,7 @@ class _Pacing:
         # The next iteration: a fresh budget, and the first in line let in.
         self._reset_due = False
         self._spent = 0.0
-        room = max(1, int(_SIGNING_BUDGET / max(self._cost, 1e-5)))
+        room = max(1, int(self._budget / max(self._cost, 1e-5)))
         while self._waiting and room:
             waiter = self._waiting.popleft()
             if not waiter.done():  # a cancelled caller left the line
@@ -131,10 +154,15 @@ class _Pacing:
 class OpenStream:
     """A streaming response whose head is read: botocore's parse of it, and its body's bytes."""
 
-    __slots__ = ("_response", "_url", "client", "parsed")
+    __slots__ = ("_reading", "_response", "_url", "client", "parsed")
 
     def __init__(
-        self, parsed: dict[str, Any], response: aiohttp.ClientResponse, url: str, client: Any
+        self,
+        parsed: dict[str, Any],
+        response: aiohttp.ClientResponse,
+        url: str,
+        client: Any,
+        reading: _Pacing,
     ) -> None:
         self.parsed = parsed
         """What boto3 returns for the head: ``ResponseMetadata`` and the modeled headers."""
@@ -142,34 +170,32 @@ class OpenStream:
         """The boto3 client that signed the request (its parser reads the stream's events)."""
         self._response = response
         self._url = url
+        self._reading = reading
 
     async def pieces(self) -> AsyncIterator[bytes]:
-        """The body's bytes as they arrive.
+        """The body's bytes as they arrive, in pieces of at most :data:`_READ_SIZE`.
+
+        Each piece waits its turn in the loop's reading budget (:data:`_READING_BUDGET`),
+        which counts the time until the caller asks for the next: its decoding, and what its
+        readers do with the result.
 
         Raises:
             botocore.exceptions.ReadTimeoutError, ConnectionClosedError: as boto3's would.
         """
         content = self._response.content
-        loop = asyncio.get_running_loop()
-        yield_at = loop.time() + _TIME_SLICE
-        read = 0
+        reading = self._reading
         while True:
-            waits = content.total_bytes <= read  # else ``readany`` returns at once
-            if not waits and loop.time() >= yield_at:
-                # The socket is ahead of the reader (a fast stream), so the caller's work on
-                # each piece runs here without a pause: let the loop's other tasks run first.
-                await asyncio.sleep(0)
-                yield_at = loop.time() + _TIME_SLICE
             try:
-                data = await content.readany()
+                data = await content.read(_READ_SIZE)
             except _SENDING_ERRORS as exc:
                 raise _botocore_error(exc, self._url) from exc
             if not data:
                 return
-            if waits:
-                yield_at = loop.time() + _TIME_SLICE
-            read += len(data)
+            if not reading.free:
+                await reading.turn()
+            started = time.perf_counter()
             yield data
+            reading.spent(time.perf_counter() - started)
 
     def release(self) -> None:
         """Read to the end: the connection goes back to the pool."""
@@ -232,13 +258,15 @@ def _proxy(client: Any, url: str) -> tuple[str | None, dict[str, str]]:
 class _LoopState:
     """One event loop's session (its connection pool), pacing, and the keeper closing both."""
 
-    __slots__ = ("keeper", "pacing", "session")
+    __slots__ = ("keeper", "pacing", "reading", "session")
 
-    def __init__(
-        self, session: aiohttp.ClientSession, pacing: _Pacing, keeper: AsyncIterator[None]
-    ) -> None:
+    def __init__(self, session: aiohttp.ClientSession, keeper: AsyncIterator[None]) -> None:
+        loop = asyncio.get_running_loop()
         self.session = session
-        self.pacing = pacing
+        self.pacing = _Pacing(loop, _SIGNING_BUDGET)
+        """Signing requests."""
+        self.reading = _Pacing(loop, _READING_BUDGET)
+        """Decoding streams and handing their pieces on."""
         self.keeper = keeper
 
 
@@ -293,7 +321,7 @@ class AiohttpTransport:
             timeout=self._timeout,
             auto_decompress=False,
         )
-        state = self._loops[loop] = _LoopState(session, _Pacing(loop), self._keep(session))
+        state = self._loops[loop] = _LoopState(session, self._keep(session))
         # A loop ended by asyncio.run() (or by pytest-asyncio) first closes its live async
         # generators: this one then closes the session, so nothing outlives its loop.
         await state.keeper.__anext__()
@@ -322,7 +350,7 @@ class AiohttpTransport:
 
     async def _post(
         self, runtime: RuntimeHandle, model_id: str, operation: str, kwargs: Mapping[str, Any]
-    ) -> tuple[Any, str, aiohttp.ClientResponse]:
+    ) -> tuple[Any, str, aiohttp.ClientResponse, _LoopState]:
         client = await client_of(runtime, model_id)
         state, request = await self._sign(runtime, client, operation, kwargs)
         headers = {**_UNSIGNED_HEADERS}
@@ -349,7 +377,7 @@ class AiohttpTransport:
             from botocore.exceptions import HTTPClientError
 
             raise HTTPClientError(error=exc) from exc
-        return client, url, response
+        return client, url, response, state
 
     async def call(
         self, runtime: RuntimeHandle, model_id: str, operation: str, kwargs: Mapping[str, Any]
@@ -359,7 +387,7 @@ class AiohttpTransport:
         Raises:
             botocore.exceptions.ClientError, BotoCoreError: what boto3 raises for the same.
         """
-        client, url, response = await self._post(runtime, model_id, operation, kwargs)
+        client, url, response, _ = await self._post(runtime, model_id, operation, kwargs)
         try:
             body = await response.read()
         except BaseException as exc:  # cut short or cancelled: never back in the pool half-read
@@ -378,7 +406,7 @@ class AiohttpTransport:
         Raises:
             botocore.exceptions.ClientError, BotoCoreError: what boto3 raises for the same.
         """
-        client, url, response = await self._post(runtime, model_id, operation, kwargs)
+        client, url, response, state = await self._post(runtime, model_id, operation, kwargs)
         try:
             if response.status >= 300:
                 try:
@@ -390,7 +418,7 @@ class AiohttpTransport:
         except BaseException:
             response.close()
             raise
-        return OpenStream(parsed, response, url, client)
+        return OpenStream(parsed, response, url, client, state.reading)
 
     async def aclose(self) -> None:
         """Close the running loop's connections (other loops' close as their loops end)."""

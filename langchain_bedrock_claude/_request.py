@@ -47,6 +47,8 @@ _BOTO_ARGUMENTS = tuple(
     (option.name, option.wire) for option in OPTIONS if isinstance(option.wire, BotoArgument)
 )
 _STREAM_MODES = {"sync": "SYNCHRONOUS", "async": "ASYNCHRONOUS"}
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps(..., separators=(",", ":"))`` without a new encoder per request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ def prepare(params: CompletionParams, *, stream: bool = False, wire: Any = None)
     mode = params.options.guardrail_stream_processing_mode
     if stream and mode is not None:
         body[GUARDRAIL_CONFIG] = {"streamProcessingMode": _STREAM_MODES[mode]}
-    return PreparedRequest(params, json.dumps(body, separators=(",", ":")).encode(), wire)
+    return PreparedRequest(params, _COMPACT_JSON(body).encode(), wire)
 
 
 def reroute(

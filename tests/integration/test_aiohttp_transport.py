@@ -9,6 +9,7 @@ loop, and what it cannot do is refused with a clear error.
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime
 import http.server
 import json
@@ -374,3 +375,56 @@ def test_a_proxy_is_read_as_botocore_reads_it(
     assert _proxy(runtime, url) == (None, {})
     configured = sigv4_boto3(emu, proxies={"https": "proxy.config:8080"})
     assert _proxy(configured, url) == ("http://proxy.config:8080", {})
+
+
+def test_fast_streams_take_turns_so_the_loop_is_never_held_up_behind_all_of_them(
+    emu: BedrockEmulator,
+) -> None:
+    # Sixteen streams whose whole answers already wait in their sockets, each piece costing
+    # its reader 1 ms: read as they come, every stream would take its turn in each loop
+    # iteration (16 pieces and more, 16 ms and more, before the loop's other tasks run);
+    # in turn, an iteration hands out about the reading budget's worth (4 ms: 4-6 pieces).
+    client = _client(emu, "aiohttp")
+    words = [f" w{i}" for i in range(1500)]
+    emu.reply(words, token_latency=0, times=16)
+    streams = 16
+
+    async def scenario() -> tuple[list[str], int]:
+        loop = asyncio.get_running_loop()
+        iteration = 0
+        running = True
+
+        def tick() -> None:  # once per loop iteration
+            nonlocal iteration
+            iteration += 1
+            if running:
+                loop.call_soon(tick)
+
+        opened = [
+            await client.Completion.create(
+                model=SONNET_45, prompt="hi", stream=True, max_tokens_to_sample=4000
+            )
+            for _ in range(streams)
+        ]
+        await asyncio.sleep(0.5)  # every answer sent, waiting to be read
+        tick()
+        per_iteration: collections.Counter[int] = collections.Counter()
+
+        async def read(stream: Any) -> str:
+            text = []
+            async for piece in stream:
+                per_iteration[iteration] += 1
+                started = time.perf_counter()
+                while time.perf_counter() - started < 0.001:  # the reader's work
+                    pass
+                text.append(str(piece))
+            return "".join(text)
+
+        answers = await asyncio.gather(*(read(stream) for stream in opened))
+        running = False
+        await client.aclose()
+        return answers, max(per_iteration.values())
+
+    answers, most = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert answers == ["".join(words)] * streams
+    assert most <= 8, f"{most} pieces handed out in one loop iteration"
