@@ -24,6 +24,7 @@ import langchain_bedrock_claude as pkg
 import langchain_bedrock_claude._boto as boto_module
 from langchain_bedrock_claude import AnthropicBedrock, AsyncAnthropicBedrock, BedrockClaude
 from langchain_bedrock_claude.testing import BedrockEmulator
+from tests.loop_iterations import LoopIterations
 
 from ._sockets import connections_to, wait_until
 from .conftest import CREDENTIALS, FAST_RETRIES, SONNET_45, sigv4_boto3
@@ -390,16 +391,7 @@ def test_fast_streams_take_turns_so_the_loop_is_never_held_up_behind_all_of_them
     streams = 16
 
     async def scenario() -> tuple[list[str], int]:
-        loop = asyncio.get_running_loop()
-        iteration = 0
-        running = True
-
-        def tick() -> None:  # once per loop iteration
-            nonlocal iteration
-            iteration += 1
-            if running:
-                loop.call_soon(tick)
-
+        iterations = LoopIterations()
         opened = [
             await client.Completion.create(
                 model=SONNET_45, prompt="hi", stream=True, max_tokens_to_sample=4000
@@ -407,13 +399,13 @@ def test_fast_streams_take_turns_so_the_loop_is_never_held_up_behind_all_of_them
             for _ in range(streams)
         ]
         await asyncio.sleep(0.5)  # every answer sent, waiting to be read
-        tick()
+        iterations.start()
         per_iteration: collections.Counter[int] = collections.Counter()
 
         async def read(stream: Any) -> str:
             text = []
             async for piece in stream:
-                per_iteration[iteration] += 1
+                per_iteration[iterations.count] += 1
                 started = time.perf_counter()
                 while time.perf_counter() - started < 0.001:  # the reader's work
                     pass
@@ -421,7 +413,7 @@ def test_fast_streams_take_turns_so_the_loop_is_never_held_up_behind_all_of_them
             return "".join(text)
 
         answers = await asyncio.gather(*(read(stream) for stream in opened))
-        running = False
+        iterations.stop()
         await client.aclose()
         return answers, max(per_iteration.values())
 

@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("aiohttp")
 
 from langchain_bedrock_claude._aio_transport import _SIGNING_BUDGET, _Pacing
+from tests.loop_iterations import LoopIterations
 
 COST = 0.0005
 """Seconds one stand-in signing keeps the loop (botocore's, here, is 0.3-0.5 ms)."""
@@ -21,18 +22,9 @@ async def _burst(count: int, cancel: set[int] = frozenset()) -> tuple[list[int],
 
     Returns the order they signed in, and how many signed in each loop iteration.
     """
-    loop = asyncio.get_running_loop()
-    pacing = _Pacing(loop)
-    iteration = 0
-    running = True
-
-    def tick() -> None:  # once per loop iteration
-        nonlocal iteration
-        iteration += 1
-        if running:
-            loop.call_soon(tick)
-
-    tick()
+    pacing = _Pacing(asyncio.get_running_loop())
+    iterations = LoopIterations()
+    iterations.start()
     order: list[int] = []
     per_iteration: collections.Counter[int] = collections.Counter()
 
@@ -43,14 +35,14 @@ async def _burst(count: int, cancel: set[int] = frozenset()) -> tuple[list[int],
             pass
         pacing.spent(time.perf_counter() - started)
         order.append(index)
-        per_iteration[iteration] += 1
+        per_iteration[iterations.count] += 1
 
     tasks = [asyncio.create_task(call(index)) for index in range(count)]
     await asyncio.sleep(0)
     for index in cancel:
         tasks[index].cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    running = False
+    iterations.stop()
     return order, dict(per_iteration)
 
 
