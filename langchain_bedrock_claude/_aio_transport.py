@@ -96,7 +96,7 @@ class _Pacing:
     cost.
     """
 
-    __slots__ = ("_budget", "_cost", "_loop", "_reset_due", "_spent", "_waiting")
+    __slots__ = ("_again", "_budget", "_cost", "_loop", "_reset_due", "_spent", "_waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, budget: float = _SIGNING_BUDGET) -> None:
         self._loop = loop
@@ -104,21 +104,31 @@ class _Pacing:
         self._spent = 0.0
         self._cost = budget / 4
         self._waiting: deque[asyncio.Future[None]] = deque()
+        self._again: deque[asyncio.Future[None]] = deque()
+        """Let in, found the budget spent: first in line at the next reset, in their order."""
         self._reset_due = False
 
     @property
     def free(self) -> bool:
         """Whether a turn now needs no wait (for callers that skip :meth:`turn`'s coroutine)."""
-        return self._spent < self._budget and not self._waiting
+        return self._spent < self._budget and not self._waiting and not self._again
 
     async def turn(self) -> None:
         """Return when this call may do its work."""
-        if self._spent < self._budget and not self._waiting:
+        if self.free:
             return
         waiter = self._loop.create_future()
         self._waiting.append(waiter)
         self._reset_soon()
         await waiter
+        while self._spent >= self._budget:
+            # Let in at an estimated cost, and the turns before this one spent the budget
+            # already: first in line for the next iteration, so one iteration's work stays
+            # near the budget however far the estimate is off.
+            waiter = self._loop.create_future()
+            self._again.append(waiter)
+            self._reset_soon()
+            await waiter
 
     def spent(self, seconds: float) -> None:
         """Record a turn's cost.
@@ -142,6 +152,9 @@ class _Pacing:
         self._reset_due = False
         self._spent = 0.0
         room = max(1, int(self._budget / max(self._cost, 1e-5)))
+        if self._again:
+            self._waiting.extendleft(reversed(self._again))
+            self._again.clear()
         while self._waiting and room:
             waiter = self._waiting.popleft()
             if not waiter.done():  # a cancelled caller left the line
