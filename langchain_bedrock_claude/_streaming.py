@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping
 from concurrent.futures import Executor
 from functools import partial
+from itertools import groupby
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -301,28 +302,20 @@ def coalesced(items: list[object]) -> list[object]:
     if len(items) < COALESCE_BACKLOG:
         return items
     joined: list[object] = []
-    run: list[CompletionChunk] = []
-    key: Hashable | None = None
-    for item in items:
-        this = item.join_key() if isinstance(item, CompletionChunk) else None
-        if this is not None and this == key:
-            run.append(cast("CompletionChunk", item))
-            continue
-        if run:
-            joined.append(_one_piece(run))
-            run = []
-        key = this
-        if this is None:
-            joined.append(item)
-        else:
-            run.append(cast("CompletionChunk", item))
-    if run:
-        joined.append(_one_piece(run))
+    for _, group in groupby(items, _run_key):
+        run = list(group)
+        if len(run) == 1:
+            joined.append(run[0])
+        else:  # only pieces share a key
+            pieces = cast("list[CompletionChunk]", run)
+            joined.append(pieces[0].merged(pieces))
     return joined
 
 
-def _one_piece(run: Sequence[CompletionChunk]) -> CompletionChunk:
-    return run[0] if len(run) == 1 else run[0].merged(run)
+def _run_key(item: object) -> Hashable:
+    # What ``item`` joins with; for what stays apart, a fresh object, equal to nothing.
+    key = item.join_key() if isinstance(item, CompletionChunk) else None
+    return object() if key is None else key
 
 
 class AsyncSession(Protocol):
