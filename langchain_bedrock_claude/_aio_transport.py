@@ -349,7 +349,7 @@ class AiohttpTransport:
 
     async def _sign(
         self, runtime: RuntimeHandle, client: Any, operation: str, kwargs: Mapping[str, Any]
-    ) -> Any:
+    ) -> tuple[_LoopState, Any]:
         state = await self._state()
         if runtime.signing_may_block():
             # The credentials are due a refresh (STS, SSO, instance metadata): a network
