@@ -21,9 +21,9 @@ Contenders that serialize streams (langchain-aws) get one round, cut off after a
 and report how many streams finished.
 
 Every batch runs in a fresh event loop, after a full garbage collection (this process holds
-every contender's objects) and a burst of one-token streams in that loop, so that every
-contender starts with warm connections: the threaded ones keep theirs across loops, and a
-long-running application's loop keeps its own.
+every contender's objects) and after as many streams as the batch has, open together in that
+loop, so that every contender starts with that many warm connections: the threaded ones keep
+theirs across loops, and a long-running application's loop keeps its own.
 """
 
 from __future__ import annotations
@@ -135,20 +135,26 @@ async def _batch(
     return Batch(wall, finished, firsts, gaps, cut_off=bool(pending))
 
 
-WARM_PROMPT = directive(1)
-"""A one-token stream: what opens (and pools) a connection, with next to no reading."""
+WARM_PROMPT = directive(2, 0.5)
+"""Two tokens, each 0.5 s after the last: a stream that keeps its connection about a second."""
+WARM_PROMPT_SLOW = directive(1)
+"""For contenders that serialize streams: one at a time needs no connection held open."""
 
 
 async def _warm_connections(contender: AsyncContender, count: int, deadline: float) -> None:
-    """``count`` one-token streams at once, in the batch's own event loop, before it starts.
+    """``count`` streams at once, in the batch's own event loop, before it starts.
 
     A transport on the event loop keeps its pool per loop, and each batch runs in a fresh
     loop, so without this every batch of the native transport would open ``count`` TCP
     connections while the threaded contenders' pools stayed warm across batches. A
     long-running application's loop keeps its connections too: so every contender starts
-    with as many warm connections as it will use, the threaded ones included.
+    with as many warm connections as it will use, the threaded ones included. Each stream
+    keeps its connection for about a second, longer than any contender here takes to open
+    256: a burst of 256 one-token streams, each ending at once, left only 5 to 44
+    connections in the pool, and the batch opened the rest.
     """
-    tasks = [asyncio.create_task(contender.stream(WARM_PROMPT)) for _ in range(count)]
+    prompt = WARM_PROMPT_SLOW if contender.slow else WARM_PROMPT
+    tasks = [asyncio.create_task(contender.stream(prompt)) for _ in range(count)]
     _, pending = await asyncio.wait(tasks, timeout=deadline)
     for task in pending:
         task.cancel()
@@ -418,9 +424,9 @@ def _concurrent(
         "(async_transport='auto': aiohttp on the event loop when installed, else worker "
         "threads, the 'threads' row).",
         "1st piece: from the batch's start to each stream's first text piece.",
-        "Each batch runs in a fresh event loop, after a full garbage collection and a burst "
-        "of one-token streams that warms as many connections as it uses (a long-running "
-        "app's loop keeps its pool); full garbage collections inside the rounds: "
+        "Each batch runs in a fresh event loop, after a full garbage collection and after as "
+        "many streams as it has, open together, which warm as many connections as it uses (a "
+        "long-running app's loop keeps its pool); full garbage collections inside the rounds: "
         + ", ".join(
             f"{contender.name} {sum(batch.full_collections for batch in results[contender.name])}"
             for contender in contenders
