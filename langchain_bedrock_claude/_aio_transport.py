@@ -26,16 +26,13 @@ transports' errors by one table. Imported only when the transport is used: aioht
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import os
 import ssl
-import threading
 import time
-import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import aiohttp
 import yarl
@@ -43,10 +40,9 @@ import yarl
 from ._aws_wire import parsed_response, signed_request
 from ._boto import ClientSettings, RuntimeHandle
 from ._errors import InvalidParameterError
+from ._single_flight import SingleFlight
 
 __all__ = ["AiohttpTransport", "OpenStream"]
-
-_T = TypeVar("_T")
 
 _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "Content-Type", "User-Agent")
 """Headers aiohttp would add by itself: the request carries botocore's, or none as boto3's."""
@@ -288,44 +284,6 @@ class _LoopState:
         self.keeper = keeper
 
 
-class _Once(Generic[_T]):
-    """A value made once on a worker thread (it may block), however many calls need it at once.
-
-    The calls that find it missing meanwhile, on any event loop, all await the one making it;
-    if that fails, they get its error and the next call tries again. 256 ``astream`` calls
-    started together on a fresh model each made their own TLS context before this (a
-    botocore session and the CA bundle, about 25 ms of CPU, one after another on the loop's
-    default executor): the last request went out 6.4 s late, where it now takes 0.3 s.
-    """
-
-    __slots__ = ("_lock", "_making")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._making: concurrent.futures.Future[_T] | None = None
-
-    async def get(self, make: Callable[[], _T]) -> _T:
-        with self._lock:
-            making = self._making
-            start = making is None or (
-                making.done() and (making.cancelled() or making.exception() is not None)
-            )
-            if start:
-                making = self._making = concurrent.futures.Future()
-        assert making is not None
-        if start:
-            asyncio.get_running_loop().run_in_executor(None, _settle, making, make)
-        # Shielded: a caller cancelled while it waits must not cancel the others' wait.
-        return await asyncio.shield(asyncio.wrap_future(making))
-
-
-def _settle(future: concurrent.futures.Future[_T], make: Callable[[], _T]) -> None:
-    try:
-        future.set_result(make())
-    except BaseException as exc:  # the waiters' error, raised in each of them
-        future.set_exception(exc)
-
-
 class AiohttpTransport:
     """Sends Bedrock requests with aiohttp, one pooled session per event loop.
 
@@ -340,12 +298,8 @@ class AiohttpTransport:
         self._proxies: dict[tuple[int, str], tuple[str | None, dict[str, str]]] = {}
         """The proxy per (client, endpoint), found at its first request, as botocore finds
         its endpoint's once."""
-        self._ssl: _Once[ssl.SSLContext | bool] = _Once()
-        self._clients: weakref.WeakKeyDictionary[RuntimeHandle, _Once[Any]] = (
-            weakref.WeakKeyDictionary()
-        )
-        """Per runtime: building its boto3 client walks the credential chain, which may call
-        the network (SSO, instance metadata) or run a ``credential_process``."""
+        self._ssl: ssl.SSLContext | bool | None = None
+        self._loading_ssl: SingleFlight[ssl.SSLContext | bool] = SingleFlight()
         self._loops: dict[asyncio.AbstractEventLoop, _LoopState] = {}
 
     async def _state(self) -> _LoopState:
@@ -356,11 +310,13 @@ class AiohttpTransport:
         for other in [other for other in self._loops if other.is_closed()]:
             del self._loops[other]
         settings = self._settings
-        context = await self._ssl.get(lambda: _ssl(settings))  # reads files: off the loop
-        # Another call of this loop may have made the session while this one waited.
-        state = self._loops.get(loop)
-        if state is not None and not state.session.closed:
-            return state
+        context = self._ssl
+        if context is None:  # reads files: off the loop, once for the calls that wait for it
+            context = self._ssl = await self._loading_ssl.run(None, lambda: _ssl(settings))
+            # Another call of this loop may have made the session while this one waited.
+            state = self._loops.get(loop)
+            if state is not None and not state.session.closed:
+                return state
         connector = aiohttp.TCPConnector(limit=settings.max_connections, ssl=context)
         session = aiohttp.ClientSession(
             # trust_env stays off: proxies are found as botocore finds them (_proxy), and
@@ -382,15 +338,6 @@ class AiohttpTransport:
         finally:
             await session.close()
 
-    async def _client(self, runtime: RuntimeHandle, model_id: str) -> Any:
-        """The runtime's boto3 client, built on a thread the first time."""
-        if runtime.built:
-            return runtime.get(model_id)
-        building = self._clients.get(runtime)
-        if building is None:
-            building = self._clients.setdefault(runtime, _Once())
-        return await building.get(lambda: runtime.get(model_id))
-
     async def _sign(
         self, runtime: RuntimeHandle, client: Any, operation: str, kwargs: Mapping[str, Any]
     ) -> tuple[_LoopState, Any]:
@@ -408,7 +355,7 @@ class AiohttpTransport:
     async def _post(
         self, runtime: RuntimeHandle, model_id: str, operation: str, kwargs: Mapping[str, Any]
     ) -> tuple[Any, str, aiohttp.ClientResponse, _LoopState]:
-        client = await self._client(runtime, model_id)
+        client = await runtime.aget(model_id)
         state, request = await self._sign(runtime, client, operation, kwargs)
         headers = {**_UNSIGNED_HEADERS}
         for key, value in request.headers.items():

@@ -18,6 +18,7 @@ from ._errors import InvalidParameterError
 from ._exchange import track_connections
 from ._logging import install_redaction, register_secret
 from ._preparing import gate_sends
+from ._single_flight import SingleFlight
 from ._translate import map_aws_errors
 
 if TYPE_CHECKING:
@@ -304,6 +305,7 @@ class RuntimeHandle:
         if client is not None:
             install_redaction()
         self._lock = threading.Lock()
+        self._building: SingleFlight[BedrockRuntimeClient] = SingleFlight()
 
     @property
     def owned(self) -> bool:
@@ -334,6 +336,17 @@ class RuntimeHandle:
                     self._client = gate_sends(track_connections(built))
                 client = self._client
         return client
+
+    async def aget(self, model_id: str | None = None) -> BedrockRuntimeClient:
+        """:meth:`get` for a coroutine: the client, built on a worker thread if need be.
+
+        Building may block (the credential chain), and is done once for all the calls that
+        wait for it meanwhile; after :meth:`close`, the next call builds another.
+        """
+        client = self._client
+        if client is not None:
+            return client
+        return await self._building.run(model_id, lambda: self.get(model_id))
 
     @property
     def built(self) -> bool:
