@@ -22,8 +22,9 @@ and report how many streams finished.
 
 Every batch runs in a fresh event loop, after a full garbage collection (this process holds
 every contender's objects) and after as many streams as the batch has, open together in that
-loop, so that every contender starts with that many warm connections: the threaded ones keep
-theirs across loops, and a long-running application's loop keeps its own.
+loop, so that every contender starts with as many warm connections as its pool keeps of them:
+the threaded ones keep theirs across loops, and a long-running application's loop keeps its
+own.
 """
 
 from __future__ import annotations
@@ -135,10 +136,13 @@ async def _batch(
     return Batch(wall, finished, firsts, gaps, cut_off=bool(pending))
 
 
-WARM_PROMPT = directive(2, 0.5)
-"""Two tokens, each 0.5 s after the last: a stream that keeps its connection about a second."""
-WARM_PROMPT_SLOW = directive(1)
-"""For contenders that serialize streams: one at a time needs no connection held open."""
+WARM_HOLD = 0.002
+"""Seconds per stream of the batch that each warm-up stream waits for each of its two tokens:
+its connection stays busy about twice that many times the batch's streams (1 s for 256), longer
+than any contender here takes to open them all."""
+WARM_DEADLINE = 5.0
+"""Seconds at most for the warm-up: a contender slower to open its streams (langchain-aws
+ChatBedrock pulls every piece through the loop's six default threads) warms fewer."""
 
 
 async def _warm_connections(contender: AsyncContender, count: int, deadline: float) -> None:
@@ -148,17 +152,23 @@ async def _warm_connections(contender: AsyncContender, count: int, deadline: flo
     loop, so without this every batch of the native transport would open ``count`` TCP
     connections while the threaded contenders' pools stayed warm across batches. A
     long-running application's loop keeps its connections too: so every contender starts
-    with as many warm connections as it will use, the threaded ones included. Each stream
-    keeps its connection for about a second, longer than any contender here takes to open
-    256: a burst of 256 one-token streams, each ending at once, left only 5 to 44
-    connections in the pool, and the batch opened the rest.
+    with as many warm connections as its pool keeps of the ``count`` it opens (httpx, under
+    the Anthropic SDK, keeps 100). Each stream keeps its connection busy until all have
+    opened theirs (see :data:`WARM_HOLD`): a burst of 256 one-token streams, each ending at
+    once, left only 5 to 44 connections in the pool, and the batch opened the rest.
+
+    Raises:
+        RuntimeError: a warm-up stream failed.
     """
-    prompt = WARM_PROMPT_SLOW if contender.slow else WARM_PROMPT
+    prompt = directive(2, WARM_HOLD * count)
     tasks = [asyncio.create_task(contender.stream(prompt)) for _ in range(count)]
-    _, pending = await asyncio.wait(tasks, timeout=deadline)
+    done, pending = await asyncio.wait(tasks, timeout=min(deadline, WARM_DEADLINE))
     for task in pending:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        if task.exception() is not None:
+            raise RuntimeError(f"{contender.name}: a warm-up stream failed") from task.exception()
 
 
 def _full_collections() -> int:
@@ -425,8 +435,9 @@ def _concurrent(
         "threads, the 'threads' row).",
         "1st piece: from the batch's start to each stream's first text piece.",
         "Each batch runs in a fresh event loop, after a full garbage collection and after as "
-        "many streams as it has, open together, which warm as many connections as it uses (a "
-        "long-running app's loop keeps its pool); full garbage collections inside the rounds: "
+        "many streams as it has, open together, which warm as many connections as each "
+        "contender's pool keeps (a long-running app's loop keeps its pool; httpx keeps 100); "
+        "full garbage collections inside the rounds: "
         + ", ".join(
             f"{contender.name} {sum(batch.full_collections for batch in results[contender.name])}"
             for contender in contenders
