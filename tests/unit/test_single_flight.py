@@ -105,3 +105,28 @@ def test_an_executor_that_refuses_the_work_fails_that_call_and_not_the_next() ->
         return await asyncio.wait_for(flight.run("key", maker), 5)
 
     assert asyncio.run(served()) == "made by attempt 1"
+
+
+def test_callers_on_two_event_loops_share_one_flight() -> None:
+    flight: SingleFlight[str] = SingleFlight()
+    maker = _Maker()
+    values: list[str] = []
+    waiting = threading.Barrier(3)
+
+    async def call() -> str:
+        task = asyncio.create_task(flight.run("key", maker))
+        await asyncio.sleep(0.05)  # the flight has started, or been joined
+        waiting.wait(5)
+        return await task
+
+    threads = [
+        threading.Thread(target=lambda: values.append(asyncio.run(call()))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    waiting.wait(5)
+    maker.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert values == ["made by attempt 1"] * 2
+    assert maker.calls == 1
