@@ -348,11 +348,6 @@ class RuntimeHandle:
             return client
         return await self._building.run(model_id, lambda: self.get(model_id))
 
-    @property
-    def built(self) -> bool:
-        """Whether the boto3 client exists (else :meth:`get` builds it, which may block)."""
-        return self._client is not None
-
     def _keep_session(self, session: Any) -> None:
         self._session = session
 
